@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+#include "devices/machine/machine.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "base/check.h"
+#include "base/log.h"
+#include "devices/loader/multiboot.h"
+
+namespace rwd {
+namespace {
+
+// How long the CPU may run between looks at host input when no timer is due sooner.
+constexpr uint64_t kInputSlice = 1'000'000;  // 1 ms of virtual time
+
+bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    *error = "cannot open '" + path + "'";
+    return false;
+  }
+  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  return true;
+}
+
+}  // namespace
+
+Machine::Machine(const MachineConfig& config, InputPort& input, std::FILE* serial_out)
+    : config_(config), input_(input), serial_out_(serial_out) {}
+
+Machine::~Machine() {
+  flush_serial();
+  if (ram_) ::munmap(ram_, ram_size_);
+}
+
+std::unique_ptr<Machine> Machine::create(const MachineConfig& config, InputPort& input,
+                                         std::FILE* serial_out, std::string* error) {
+  std::unique_ptr<Machine> m(new Machine(config, input, serial_out));
+  if (!m->build(error) || !m->boot(error)) return nullptr;
+  return m;
+}
+
+bool Machine::build(std::string* error) {
+  // Q35 memory layout (as QEMU's): RAM up to 2 GiB below 4 GiB when it would not fit under
+  // the 2.75 GiB PCI hole start, the rest above 4 GiB. The legacy VGA window 0xa0000-0xbffff
+  // is not RAM.
+  ram_size_ = config_.ram_size;
+  uint64_t low = ram_size_ >= 0xb0000000ull ? 0x80000000ull : ram_size_;
+  layout_ = MemoryLayout{low, ram_size_ - low};
+  void* p = ::mmap(nullptr, ram_size_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    *error = "cannot allocate " + std::to_string(ram_size_ >> 20) + " MiB of guest RAM";
+    return false;
+  }
+  ram_ = static_cast<uint8_t*>(p);
+  std::vector<RamRegion> regions = {
+      {0, 0xa0000, ram_},
+      {0xc0000, low - 0xc0000, ram_ + 0xc0000},
+  };
+  if (layout_.high_ram_size) regions.push_back({1ull << 32, layout_.high_ram_size, ram_ + low});
+  cpu_ = std::make_unique<Cpu>(*this, config_.cpu, std::move(regions));
+
+  // Devices, in snapshot order.
+  std::function<void(uint8_t)> out;
+  if (serial_out_) {
+    out = [this](uint8_t byte) {
+      serial_buffer_.push_back(char(byte));
+      if (byte == '\n' || serial_buffer_.size() >= 4096) flush_serial();
+    };
+  }
+  uart_ = std::make_unique<Uart16550>(0x3f8, IrqLine(), std::move(out));
+  ports_.map(0x3f8, 8, uart_.get(), "com1");
+  for (const DebugExitConfig& d : config_.debug_exits) {
+    debug_exits_.push_back(std::make_unique<DebugExit>([this](int status) {
+      end_run(Outcome::Kind::kExit, status,
+              "guest wrote to isa-debug-exit: status " + std::to_string(status));
+    }));
+    ports_.map(d.iobase, d.iosize, debug_exits_.back().get(), "isa-debug-exit");
+  }
+  // Port 0x80 (POST codes) is written by firmware and kernels for delays; a sink, not an error.
+  return true;
+}
+
+bool Machine::boot(std::string* error) {
+  if (config_.kernel.empty()) {
+    *error = "no kernel given (-kernel FILE)";
+    return false;
+  }
+  if (kernel_image_.empty()) {
+    if (!read_file(config_.kernel, &kernel_image_, error)) return false;
+    if (!config_.initrd.empty()) {
+      // QEMU's multiboot -initrd: comma-separated modules, each "file [args]".
+      size_t start = 0;
+      while (start <= config_.initrd.size()) {
+        size_t end = config_.initrd.find(',', start);
+        if (end == std::string::npos) end = config_.initrd.size();
+        std::string item = config_.initrd.substr(start, end - start);
+        start = end + 1;
+        if (item.empty()) continue;
+        BootModule m;
+        m.cmdline = item;
+        if (!read_file(item.substr(0, item.find(' ')), &m.data, error)) return false;
+        modules_.push_back(std::move(m));
+      }
+    }
+  }
+  if (!is_multiboot(kernel_image_)) {
+    *error = "'" + config_.kernel + "' is not a multiboot kernel";
+    return false;
+  }
+  std::memset(ram_, 0, ram_size_);
+  cpu_->reset();
+  CpuState s = cpu_->state;
+  std::string cmdline = config_.kernel + (config_.append.empty() ? "" : " " + config_.append);
+  PhysWriter writer = [this](uint64_t addr, const void* data, size_t len) {
+    return write_phys(addr, data, len);
+  };
+  if (!load_multiboot(kernel_image_, cmdline, modules_, layout_, writer, &s, error)) {
+    *error = "'" + config_.kernel + "': " + *error;
+    return false;
+  }
+  cpu_->load_state(s);
+  return true;
+}
+
+bool Machine::write_phys(uint64_t addr, const void* data, size_t len) {
+  const uint8_t* src = static_cast<const uint8_t*>(data);
+  for (size_t done = 0; done < len;) {
+    uint8_t* dst = cpu_->ram_pointer(addr + done);
+    if (!dst) return false;
+    size_t chunk = std::min<size_t>(len - done, 4096 - ((addr + done) & 0xfff));
+    std::memcpy(dst, src + done, chunk);
+    cpu_->invalidate_code(addr + done, chunk);
+    done += chunk;
+  }
+  return true;
+}
+
+bool Machine::read_phys(uint64_t addr, void* data, size_t len) const {
+  uint8_t* out = static_cast<uint8_t*>(data);
+  for (size_t done = 0; done < len;) {
+    const uint8_t* src = cpu_->ram_pointer(addr + done);
+    if (!src) return false;
+    size_t chunk = std::min<size_t>(len - done, 4096 - ((addr + done) & 0xfff));
+    std::memcpy(out + done, src, chunk);
+    done += chunk;
+  }
+  return true;
+}
+
+void Machine::flush_serial() {
+  if (serial_out_ && !serial_buffer_.empty()) {
+    std::fwrite(serial_buffer_.data(), 1, serial_buffer_.size(), serial_out_);
+    std::fflush(serial_out_);
+  }
+  serial_buffer_.clear();
+}
+
+void Machine::end_run(Outcome::Kind kind, int status, std::string message) {
+  if (outcome_) return;  // the first reason wins
+  outcome_ = Outcome{kind, status, std::move(message)};
+  cpu_->request_stop();
+}
+
+void Machine::triple_fault(const std::string& why) {
+  const CpuState& s = cpu_->state;
+  char where[96];
+  std::snprintf(where, sizeof where, " at position %llu (rip %#llx)",
+                (unsigned long long)cpu_->position(), (unsigned long long)s.rip);
+  if (config_.no_reboot) {
+    end_run(Outcome::Kind::kTripleFault, 0, "guest triple fault: " + why + where);
+    return;
+  }
+  REWIND_LOG(kWarn, "machine", "guest triple fault (%s)%s: resetting", why.c_str(), where);
+  resets_++;
+  std::string error;
+  if (!boot(&error)) end_run(Outcome::Kind::kTripleFault, 1, "reset failed: " + error);
+  cpu_->request_stop();
+}
+
+void Machine::deliver_serial_input() {
+  if (uart_->rx_full()) return;
+  std::vector<uint8_t> bytes = input_.serial_input(cpu_->position(), 1);
+  for (uint8_t b : bytes) uart_->receive(b);
+}
+
+Outcome Machine::run(uint64_t limit) {
+  while (!outcome_) {
+    if (cpu_->position() >= limit) {
+      flush_serial();
+      return Outcome{Outcome::Kind::kRunning, 0, "position limit reached"};
+    }
+    const uint64_t deadline =
+        std::min({clock_.next_deadline(), cpu_->position() + kInputSlice, limit});
+    StopReason reason = cpu_->run_until(deadline);
+    if (outcome_) break;
+    clock_.run_due(cpu_->position());
+    deliver_serial_input();
+    if (reason == StopReason::kHalted) {
+      const CpuState& s = cpu_->state;
+      if (!(s.rflags & flags::kIf) && !cpu_->interrupt_line()) {
+        char msg[128];
+        std::snprintf(msg, sizeof msg,
+                      "guest halted with interrupts disabled at position %llu (rip %#llx)",
+                      (unsigned long long)cpu_->position(), (unsigned long long)s.rip);
+        end_run(Outcome::Kind::kHaltedForever, 0, msg);
+        break;
+      }
+      // Skip halted time straight to the next event (DESIGN §2.2).
+      uint64_t next = clock_.next_deadline();
+      if (next == kNever) {
+        if (!input_.serial_open()) {
+          end_run(Outcome::Kind::kHaltedForever, 0,
+                  "guest halted with no timer armed and no input to wake it");
+          break;
+        }
+        input_.wait_for_serial(100);
+        next = cpu_->position() + kInputSlice;
+      }
+      cpu_->set_position(std::max(cpu_->position(), std::min(next, limit)));
+      cpu_->state.halted = 1;
+    }
+  }
+  flush_serial();
+  return *outcome_;
+}
+
+}  // namespace rwd

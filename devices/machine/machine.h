@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// The Machine: the one place that names devices, wires them and fixes snapshot order
+// (STYLE practice 2). It owns RAM, the buses, the CPU, the clock and the devices, and runs the
+// loop of DESIGN §1: ask the clock for the next deadline, run the CPU exactly to it, fire due
+// timers and inputs, repeat. No globals: several Machines can live in one process.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devices/bus.h"
+#include "devices/debug_exit.h"
+#include "devices/machine/config.h"
+#include "devices/uart16550.h"
+#include "jit/cpu.h"
+#include "replay/clock.h"
+#include "devices/loader/multiboot.h"
+#include "replay/input_port.h"
+
+namespace rwd {
+
+struct Outcome {
+  enum class Kind {
+    kRunning,        // stopped at the requested position limit
+    kExit,           // isa-debug-exit
+    kPowerOff,       // ACPI S5 or equivalent
+    kTripleFault,    // with -no-reboot
+    kHaltedForever,  // HLT with nothing that could ever wake the CPU
+  };
+  Kind kind = Kind::kRunning;
+  int status = 0;
+  std::string message;
+};
+
+class Machine : public CpuHost {
+ public:
+  // Builds and boots a machine. `serial_out` receives serial output (nullptr: discarded).
+  static std::unique_ptr<Machine> create(const MachineConfig& config, InputPort& input,
+                                         std::FILE* serial_out, std::string* error);
+  ~Machine() override;
+
+  // Runs until the guest ends the run or position() reaches `limit`.
+  Outcome run(uint64_t limit = kNever);
+  uint64_t position() const { return cpu_->position(); }
+  Cpu& cpu() { return *cpu_; }
+  const MachineConfig& config() const { return config_; }
+  const PortBus& ports() const { return ports_; }
+  const MmioBus& mmio() const { return mmio_; }
+  // Guest-physical RAM access for loaders, DMA and debuggers; false outside RAM.
+  bool write_phys(uint64_t addr, const void* data, size_t len);
+  bool read_phys(uint64_t addr, void* data, size_t len) const;
+
+  // CpuHost.
+  uint64_t mmio_read(uint64_t phys, unsigned size) override { return mmio_.read(phys, size); }
+  void mmio_write(uint64_t phys, unsigned size, uint64_t value) override {
+    mmio_.write(phys, size, value);
+  }
+  uint32_t port_read(uint16_t port, unsigned size) override { return ports_.read(port, size); }
+  void port_write(uint16_t port, unsigned size, uint32_t value) override {
+    ports_.write(port, size, value);
+  }
+  uint64_t tsc_ticks() override { return Clock::ns_from_position(cpu_->position()); }
+  uint64_t random_input() override { return input_.random(cpu_->position()); }
+  void triple_fault(const std::string& why) override;
+
+ private:
+  Machine(const MachineConfig& config, InputPort& input, std::FILE* serial_out);
+  bool build(std::string* error);
+  bool boot(std::string* error);
+  void end_run(Outcome::Kind kind, int status, std::string message);
+  void deliver_serial_input();
+  void flush_serial();
+
+  MachineConfig config_;
+  InputPort& input_;
+  std::FILE* serial_out_;
+  std::string serial_buffer_;
+  uint8_t* ram_ = nullptr;
+  uint64_t ram_size_ = 0;
+  MemoryLayout layout_{};
+  PortBus ports_;
+  MmioBus mmio_;
+  Clock clock_;
+  std::unique_ptr<Cpu> cpu_;
+  std::unique_ptr<Uart16550> uart_;
+  std::vector<std::unique_ptr<DebugExit>> debug_exits_;
+  std::vector<uint8_t> kernel_image_;
+  std::vector<BootModule> modules_;
+  std::optional<Outcome> outcome_;
+  uint64_t resets_ = 0;
+};
+
+}  // namespace rwd
