@@ -23,7 +23,7 @@ uint64_t LiveInputPort::wall_clock(uint64_t) {
 
 uint64_t LiveInputPort::random(uint64_t) {
   uint64_t v = 0;
-  while (::getrandom(&v, sizeof v, 0) < 0 && errno == EINTR) {
+  while (::getrandom(&v, sizeof v, 0) < 0 && errno == EINTR) {  // input-port: journaled
   }
   return v;
 }
