@@ -50,6 +50,7 @@ void Cpu::flush_tlb(bool include_global) {
     for (TlbEntry& e : table)
       if (include_global || !e.global) e = TlbEntry{};
   for (JumpCacheEntry& j : jump_cache_) j = JumpCacheEntry{};
+  code_generation_++;
 }
 
 // --- Segmentation --------------------------------------------------------------------------

@@ -234,11 +234,22 @@ class Cpu {
     uint64_t phys_page = 0;
     bool global = false;
   };
+  // A successor seen before: valid while no code was invalidated and no mapping changed
+  // (generation), and only when the block was left normally — mode and privilege changes always
+  // end a block through exit_block_, so RIP alone identifies the successor.
+  struct Block;
+  struct BlockLink {
+    uint64_t rip = kInvalidTag;
+    uint64_t generation = 0;
+    Block* block = nullptr;
+  };
   struct Block {
     uint64_t phys = 0;
     uint64_t linear = 0;
     CodeSize size = CodeSize::k64;
     uint64_t code_mask = 0;  // 64-byte lines of the page the block's bytes occupy
+    BlockLink links[2];
+    uint8_t next_link = 0;
     std::vector<Insn> insns;
   };
   struct JumpCacheEntry {
@@ -299,6 +310,7 @@ class Cpu {
   bool exit_block_ = false;
   bool interrupt_line_ = false;
   int delivering_depth_ = 0;  // nested exception delivery, for #DF / triple fault
+  uint64_t code_generation_ = 1;  // bumped whenever translations or mappings may have changed
   TlbEntry tlb_[3][kTlbSize];
   JumpCacheEntry jump_cache_[4096];
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;  // key: phys << 2 | code size

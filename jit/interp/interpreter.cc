@@ -77,6 +77,7 @@ void Cpu::note_write_to_code(uint64_t phys, unsigned size) {
     page_blocks_.erase(pb);
   }
   for (JumpCacheEntry& j : jump_cache_) j = JumpCacheEntry{};
+  code_generation_++;
   // The page holds no code any more: writes may use the fast path again.
   for (TlbEntry& e : tlb_[unsigned(Access::kWrite)])
     if (e.tag != kInvalidTag && e.phys_page == page) e.host = ram_pointer(page);
@@ -96,6 +97,7 @@ void Cpu::invalidate_all_code() {
   page_blocks_.clear();
   code_lines_.clear();
   for (JumpCacheEntry& j : jump_cache_) j = JumpCacheEntry{};
+  code_generation_++;
   for (TlbEntry& e : tlb_[unsigned(Access::kWrite)])
     if (e.tag != kInvalidTag) e.host = ram_pointer(e.phys_page);
 }
@@ -250,10 +252,33 @@ StopReason Cpu::run_until(uint64_t limit) {
       if (stop_requested_) return StopReason::kRequested;
       continue;
     }
-    if (block)
-      run_block(block, block_limit);
-    else
+    if (!block) {
       run_uncached_insn();
+      if (stop_requested_) return StopReason::kRequested;
+      continue;
+    }
+    // Chained execution: go from block to block without the top-of-loop checks while nothing
+    // happened that they look at (exit_block_ covers interrupts, mode changes and faults).
+    for (;;) {
+      run_block(block, block_limit);
+      if (exit_block_ || position_ >= block_limit) break;
+      Block* next = nullptr;
+      for (const BlockLink& link : block->links)
+        if (link.rip == state.rip && link.generation == code_generation_) next = link.block;
+      if (!next) {
+        insn_start_ = state.rip;
+        try {
+          next = find_block();
+        } catch (const CpuException& e) {
+          handle_exception(e);
+          break;
+        }
+        if (!next) break;
+        block->links[block->next_link] = BlockLink{state.rip, code_generation_, next};
+        block->next_link ^= 1;
+      }
+      block = next;
+    }
     if (stop_requested_) return StopReason::kRequested;
   }
   return StopReason::kLimit;

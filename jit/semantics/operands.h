@@ -12,6 +12,9 @@
 
 namespace rwd::sem {
 
+// The operand helpers sit on every instruction's path: make sure the interpreter inlines them.
+#define REWIND_INLINE inline __attribute__((always_inline))
+
 constexpr uint64_t size_mask(unsigned size) {
   return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
@@ -21,7 +24,7 @@ inline int64_t sign_extend(uint64_t v, unsigned size) {
   return int64_t(v << shift) >> shift;
 }
 
-inline uint64_t effective_address(const Cpu& c, const Insn& i, const Operand& o) {
+REWIND_INLINE uint64_t effective_address(const Cpu& c, const Insn& i, const Operand& o) {
   uint64_t ea = uint64_t(o.value);
   if (o.base == kRipBase)
     ea += c.state.rip;  // RIP already points at the next instruction
@@ -33,7 +36,7 @@ inline uint64_t effective_address(const Cpu& c, const Insn& i, const Operand& o)
   return ea;
 }
 
-inline uint64_t read_reg(const Cpu& c, const Operand& o, unsigned size) {
+REWIND_INLINE uint64_t read_reg(const Cpu& c, const Operand& o, unsigned size) {
   switch (o.reg_class) {
     case RegClass::kGpr: return c.gpr(o.reg, size);
     case RegClass::kGpr8High: return (c.state.gpr[o.reg] >> 8) & 0xff;
@@ -42,7 +45,7 @@ inline uint64_t read_reg(const Cpu& c, const Operand& o, unsigned size) {
   }
 }
 
-inline void write_reg(Cpu& c, const Operand& o, unsigned size, uint64_t v) {
+REWIND_INLINE void write_reg(Cpu& c, const Operand& o, unsigned size, uint64_t v) {
   if (o.reg_class == RegClass::kGpr8High) {
     uint64_t& r = c.state.gpr[o.reg];
     r = (r & ~0xff00ull) | ((v & 0xff) << 8);
@@ -52,7 +55,7 @@ inline void write_reg(Cpu& c, const Operand& o, unsigned size, uint64_t v) {
 }
 
 // Reads operand n at `size` bytes (immediates are sign-extended by the decoder, then masked).
-inline uint64_t read_op(Cpu& c, const Insn& i, unsigned n, unsigned size) {
+REWIND_INLINE uint64_t read_op(Cpu& c, const Insn& i, unsigned n, unsigned size) {
   const Operand& o = i.op[n];
   switch (o.kind) {
     case OperandKind::kReg: return read_reg(c, o, size);
@@ -63,7 +66,7 @@ inline uint64_t read_op(Cpu& c, const Insn& i, unsigned n, unsigned size) {
 }
 inline uint64_t read_op(Cpu& c, const Insn& i, unsigned n) { return read_op(c, i, n, i.op[n].size); }
 
-inline void write_op(Cpu& c, const Insn& i, unsigned n, unsigned size, uint64_t v) {
+REWIND_INLINE void write_op(Cpu& c, const Insn& i, unsigned n, unsigned size, uint64_t v) {
   const Operand& o = i.op[n];
   if (o.kind == OperandKind::kReg)
     write_reg(c, o, size, v);
@@ -79,12 +82,12 @@ inline void write_op(Cpu& c, const Insn& i, unsigned n, uint64_t v) {
 inline uint64_t parity_flag(uint64_t r) { return __builtin_parity(uint8_t(r)) ? 0 : flags::kPf; }
 
 // ZF, SF, PF of a result.
-inline uint64_t szp(uint64_t r, unsigned size) {
+REWIND_INLINE uint64_t szp(uint64_t r, unsigned size) {
   r &= size_mask(size);
   return (r == 0 ? flags::kZf : 0) | ((r & sign_bit(size)) ? flags::kSf : 0) | parity_flag(r);
 }
 
-inline uint64_t flags_add(uint64_t a, uint64_t b, uint64_t r, uint64_t carry, unsigned size) {
+REWIND_INLINE uint64_t flags_add(uint64_t a, uint64_t b, uint64_t r, uint64_t carry, unsigned size) {
   const uint64_t m = size_mask(size);
   a &= m, b &= m, r &= m;
   uint64_t cf = size == 8 ? (r < a || (carry && r == a)) : ((a + b + carry) >> (size * 8)) & 1;
@@ -92,7 +95,7 @@ inline uint64_t flags_add(uint64_t a, uint64_t b, uint64_t r, uint64_t carry, un
   return szp(r, size) | (cf ? flags::kCf : 0) | of | ((a ^ b ^ r) & flags::kAf);
 }
 
-inline uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t r, uint64_t borrow, unsigned size) {
+REWIND_INLINE uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t r, uint64_t borrow, unsigned size) {
   const uint64_t m = size_mask(size);
   a &= m, b &= m, r &= m;
   uint64_t cf = a < b || (borrow && a == b);
@@ -100,16 +103,16 @@ inline uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t r, uint64_t borrow, u
   return szp(r, size) | (cf ? flags::kCf : 0) | of | ((a ^ b ^ r) & flags::kAf);
 }
 
-inline uint64_t flags_logic(uint64_t r, unsigned size) { return szp(r, size); }
+REWIND_INLINE uint64_t flags_logic(uint64_t r, unsigned size) { return szp(r, size); }
 
 // Replaces the bits in `which` with `value`.
-inline void set_flags(Cpu& c, uint64_t which, uint64_t value) {
+REWIND_INLINE void set_flags(Cpu& c, uint64_t which, uint64_t value) {
   c.state.rflags = (c.state.rflags & ~which) | (value & which);
 }
 inline bool flag(const Cpu& c, uint64_t f) { return c.state.rflags & f; }
 
 // Condition codes (SDM Vol. 1 Appendix B), by the low nibble of the Jcc/SETcc/CMOVcc opcode.
-inline bool condition(const Cpu& c, unsigned cc) {
+REWIND_INLINE bool condition(const Cpu& c, unsigned cc) {
   const uint64_t f = c.state.rflags;
   bool r;
   switch (cc >> 1) {
