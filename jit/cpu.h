@@ -296,8 +296,8 @@ class Cpu {
   Block* decode_block(uint64_t linear, uint64_t phys, CodeSize size);
   void run_uncached_insn();  // page-crossing instructions and code outside RAM
   void run_block(Block* block, uint64_t limit);
+  void run_single_step_trap();
   void handle_exception(const CpuException& e);
-  bool interrupt_deliverable() const;
   void deliver_external_interrupt();
   void retire_blocks();
 

@@ -29,10 +29,6 @@ uint64_t line_mask(unsigned offset, unsigned len) {
 void raise_ud(Cpu& cpu, const Insn&) { cpu.raise(vec::kUd); }
 }  // namespace
 
-bool Cpu::interrupt_deliverable() const {
-  return interrupt_line_ && (state.rflags & flags::kIf) && !state.interrupt_shadow;
-}
-
 void Cpu::deliver_external_interrupt() {
   int vector = host_.acknowledge_interrupt();
   if (vector < 0) return;
@@ -227,6 +223,31 @@ void Cpu::run_block(Block* block, uint64_t limit) {
   }
 }
 
+void Cpu::run_single_step_trap() {
+  // TF set before an instruction: a #DB trap follows it (SDM Vol. 3 §17.3.1.4), with DR6.BS.
+  // An instruction that faults takes its fault instead; one that delivers an event (INT n,
+  // SYSCALL) clears TF on the way, so the trap belongs to the handler's first instruction only
+  // when TF survives.
+  const uint64_t before = position_;
+  const uint64_t exceptions = stats_.exceptions;
+  insn_start_ = state.rip;
+  Block* block;
+  try {
+    block = find_block();
+  } catch (const CpuException& e) {
+    handle_exception(e);
+    return;
+  }
+  if (block)
+    run_block(block, position_ + 1);
+  else
+    run_uncached_insn();
+  if (stop_requested_ || position_ != before + 1 || stats_.exceptions != exceptions) return;
+  state.dr[6] |= 0x4000;
+  deliver(vec::kDb, false, 0, false, state.rip);
+  position_++;
+}
+
 StopReason Cpu::run_until(uint64_t limit) {
   stop_requested_ = false;
   while (position_ < limit) {
@@ -243,6 +264,11 @@ StopReason Cpu::run_until(uint64_t limit) {
       continue;
     }
     if (state.halted) return StopReason::kHalted;
+    if (state.rflags & flags::kTf) {
+      run_single_step_trap();
+      if (stop_requested_) return StopReason::kRequested;
+      continue;
+    }
     Block* block;
     insn_start_ = state.rip;
     try {

@@ -281,3 +281,23 @@ TEST(CpuCore, InterruptShadowAfterSti) {
 
 }  // namespace
 }  // namespace rwd::test
+
+namespace rwd::test {
+namespace {
+
+TEST(CpuCore, TrapFlagSingleSteps) {
+  CpuHarness h(CpuHarness::Mode::kLong64);
+  h.state().rflags |= flags::kTf;
+  h.load_code({0x90, 0x90});  // nop; nop
+  h.run(2);                   // the nop, then the #DB delivery
+  EXPECT_EQ(h.delivered_vector(), 1);
+  EXPECT_TRUE(h.cpu().state.dr[6] & 0x4000);
+  EXPECT_FALSE(h.cpu().state.rflags & flags::kTf);  // cleared on delivery
+  // The frame's RIP is the instruction after the nop (a trap).
+  EXPECT_EQ(h.read<uint64_t>(h.cpu().state.gpr[kRsp]), CpuHarness::kCodeAddress + 1);
+  // The saved RFLAGS still has TF, so IRET resumes stepping.
+  EXPECT_TRUE(h.read<uint64_t>(h.cpu().state.gpr[kRsp] + 16) & flags::kTf);
+}
+
+}  // namespace
+}  // namespace rwd::test
