@@ -22,6 +22,12 @@ class Clock {
   static constexpr uint64_t ns_from_position(uint64_t position) { return position; }
   static constexpr uint64_t position_from_ns(uint64_t ns) { return ns; }
 
+  // The Machine tells the clock where "now" is (the CPU's position). Inside an instruction it
+  // is the position before that instruction retires.
+  void set_position_source(std::function<uint64_t()> source) { position_source_ = std::move(source); }
+  uint64_t now_position() const { return position_source_ ? position_source_() : 0; }
+  uint64_t now_ns() const { return ns_from_position(now_position()); }
+
   // Timers are registered once by the Machine at wiring time (their order is fixed by the
   // machine description); devices then arm and disarm them.
   TimerId add_timer(std::string name, std::function<void()> callback);
@@ -45,6 +51,7 @@ class Clock {
     uint64_t deadline = kNever;
   };
   std::vector<Timer> timers_;
+  std::function<uint64_t()> position_source_;
 };
 
 }  // namespace rwd
