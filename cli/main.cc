@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "devices/machine/machine.h"
 #include "jit/llvm/orc_probe.h"
+#include "replay/session.h"
 
 namespace rwd {
 namespace {
@@ -22,6 +23,13 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run [machine flags]     run a guest\n"
+    "  record -o RUN.rwd [--pack] [--checkpoint-interval N] [machine flags]\n"
+    "                          run a guest and record it\n"
+    "  replay RUN.rwd          re-execute a recording (no host input), verifying it\n"
+    "  dump RUN.rwd [--json] [--events FROM:TO]\n"
+    "                          describe a recording\n"
+    "  pack RUN.rwd            embed the images a recording refers to\n"
+    "  verify RUN.rwd          restore every checkpoint and check it reaches the next one\n"
     "  version                 print version and toolchain information\n"
     "  help                    this text\n"
     "\n"
@@ -116,6 +124,122 @@ int cmd_run(const std::vector<std::string>& args) {
   return outcome.status;
 }
 
+// Shows position, percentage and guest MIPS on a terminal once an operation passes a second.
+class ProgressBar {
+ public:
+  ProgressBar() : enabled_(isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+  }
+  void update(uint64_t position, uint64_t end) {
+    if (!enabled_) return;
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (t < 1.0) return;
+    shown_ = true;
+    double pct = end ? 100.0 * double(position) / double(end) : 100.0;
+    std::fprintf(stderr, "\r\033[Kreplay: position %llu / %llu (%.1f%%), %.1f MIPS",
+                 (unsigned long long)position, (unsigned long long)end, pct,
+                 double(position) / t / 1e6);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_, shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+int report(const SessionResult& r) {
+  if (!r.message.empty()) std::fprintf(stderr, "rewind: %s\n", r.message.c_str());
+  return r.exit_status;
+}
+
+int cmd_record(const std::vector<std::string>& args) {
+  RecordOptions options;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "-o" && i + 1 < args.size()) {
+      options.output = args[++i];
+    } else if (a == "--pack") {
+      options.pack = true;
+    } else if (a == "--checkpoint-interval" && i + 1 < args.size()) {
+      options.checkpoint_interval = std::strtoull(args[++i].c_str(), nullptr, 0);
+      if (options.checkpoint_interval == 0) {
+        std::fprintf(stderr, "rewind: --checkpoint-interval must be positive\n");
+        return 2;
+      }
+    } else if (a == "--max-insns" && i + 1 < args.size()) {
+      options.max_insns = std::strtoull(args[++i].c_str(), nullptr, 0);
+    } else {
+      options.machine_args.push_back(a);
+    }
+  }
+  if (options.output.empty()) {
+    std::fprintf(stderr, "rewind: record needs -o RUN.rwd\n");
+    return 2;
+  }
+  // Serial input comes from stdin (journaled) unless serial output is elsewhere.
+  bool serial_stdio = true;
+  for (size_t i = 0; i + 1 < options.machine_args.size(); i++)
+    if (options.machine_args[i] == "-serial" && options.machine_args[i + 1] != "stdio")
+      serial_stdio = false;
+  options.serial_in_fd = serial_stdio ? STDIN_FILENO : -1;
+  options.serial_out = serial_stdio ? stdout : nullptr;
+  return report(record_session(options));
+}
+
+int cmd_replay(const std::vector<std::string>& args) {
+  ReplayOptions options;
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i] == "--max-insns" && i + 1 < args.size())
+      options.max_insns = std::strtoull(args[++i].c_str(), nullptr, 0);
+    else if (args[i] == "--test-corrupt-ram" && i + 2 < args.size()) {
+      // Test hook: flip the byte at physical address A when the position reaches P.
+      options.corrupt_position = std::strtoull(args[++i].c_str(), nullptr, 0);
+      options.corrupt_address = std::strtoull(args[++i].c_str(), nullptr, 0);
+    } else if (options.recording.empty() && args[i][0] != '-')
+      options.recording = args[i];
+    else {
+      std::fprintf(stderr, "rewind: unknown replay option '%s'\n", args[i].c_str());
+      return 2;
+    }
+  }
+  if (options.recording.empty()) {
+    std::fprintf(stderr, "rewind: replay needs a recording\n");
+    return 2;
+  }
+  ProgressBar bar;
+  options.progress = [&bar](uint64_t p, uint64_t end) { bar.update(p, end); };
+  SessionResult r = replay_session(options);
+  return report(r);
+}
+
+int cmd_dump(const std::vector<std::string>& args) {
+  DumpOptions options;
+  std::string recording;
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i] == "--json") {
+      options.json = true;
+    } else if (args[i] == "--events" && i + 1 < args.size()) {
+      const std::string& range = args[++i];
+      size_t colon = range.find(':');
+      options.events_from = std::strtoull(range.substr(0, colon).c_str(), nullptr, 0);
+      options.events_to = colon == std::string::npos
+                              ? ~0ull
+                              : std::strtoull(range.substr(colon + 1).c_str(), nullptr, 0);
+      if (colon != std::string::npos && range.substr(colon + 1).empty()) options.events_to = ~0ull;
+    } else if (recording.empty() && args[i][0] != '-') {
+      recording = args[i];
+    } else {
+      std::fprintf(stderr, "rewind: unknown dump option '%s'\n", args[i].c_str());
+      return 2;
+    }
+  }
+  std::string error;
+  int status = dump_recording(recording, options, stdout, &error);
+  if (status) std::fprintf(stderr, "rewind: %s\n", error.c_str());
+  return status;
+}
+
 }  // namespace
 }  // namespace rwd
 
@@ -128,6 +252,27 @@ int main(int argc, char** argv) {
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "run") return rwd::cmd_run(args);
+  if (cmd == "record") return rwd::cmd_record(args);
+  if (cmd == "replay") return rwd::cmd_replay(args);
+  if (cmd == "dump") return rwd::cmd_dump(args);
+  if (cmd == "pack" || cmd == "verify") {
+    if (args.size() != 1) {
+      std::fprintf(stderr, "rewind: %s needs exactly one recording\n", cmd.c_str());
+      return 2;
+    }
+    if (cmd == "verify") {
+      rwd::SessionResult r = rwd::verify_checkpoints(args[0]);
+      if (r.exit_status == 0)
+        std::printf("verified %llu checkpoint intervals\n", (unsigned long long)r.checkpoints);
+      return rwd::report(r);
+    }
+    std::string error;
+    if (!rwd::pack_recording(args[0], &error)) {
+      std::fprintf(stderr, "rewind: %s\n", error.c_str());
+      return 2;
+    }
+    return 0;
+  }
   if (cmd == "version" || cmd == "--version") {
     std::printf("rewind 0.1\n%s\n", rwd::llvm_orc_description().c_str());
     return 0;

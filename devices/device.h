@@ -4,7 +4,8 @@
 // - One device = one class. Its complete guest-visible state is a nested `struct State` of plain
 //   data (trivially copyable: fixed-size arrays, no pointers, no std::vector), with
 //   `State save() const` and `void restore(const State&)`. restore() touches only the device's
-//   own state and re-derives its outputs (IRQ line levels, armed timers) from it.
+//   own state and re-derives its outputs from it: IRQ lines with IrqLine::restore_level() (never
+//   set(), which would reach into the consumer), timers by re-arming them.
 // - Wiring is given to the constructor by the Machine and is never part of the State: IrqLine
 //   outputs, the Clock and the timer ids it registered for the device, callbacks such as
 //   "reset the machine". Devices never reach other devices directly.
@@ -39,6 +40,9 @@ class IrqLine {
     set(false);
   }
   bool level() const { return level_; }
+  // For restore(): sets the level without telling the consumer, whose own restored State
+  // already holds what it saw (restore touches only the device's own state, DESIGN §2.5).
+  void restore_level(bool level) { level_ = level; }
 
  private:
   std::function<void(bool)> sink_;

@@ -22,10 +22,12 @@ uint8_t Uart16550::interrupt_id() const {
   return 0x01;  // none pending
 }
 
-void Uart16550::update_irq() {
+bool Uart16550::irq_wanted() const {
   // On a PC the UART's interrupt reaches the PIC only when OUT2 is set.
-  irq_.set(interrupt_id() != 0x01 && (state_.mcr & kMcrOut2));
+  return interrupt_id() != 0x01 && (state_.mcr & kMcrOut2);
 }
+
+void Uart16550::update_irq() { irq_.set(irq_wanted()); }
 
 bool Uart16550::receive(uint8_t byte) {
   if (rx_full()) {

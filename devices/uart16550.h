@@ -40,13 +40,14 @@ class Uart16550 : public PortHandler {
   State save() const { return state_; }
   void restore(const State& s) {
     state_ = s;
-    update_irq();
+    irq_.restore_level(irq_wanted());
   }
   static constexpr const char* kName = "uart16550";
 
  private:
   bool fifo_enabled() const { return state_.fcr & 1; }
   uint8_t interrupt_id() const;
+  bool irq_wanted() const;
   void update_irq();
 
   uint16_t base_;

@@ -151,6 +151,7 @@ uint64_t Cpu::read_pte(uint64_t phys, bool wide) const {
 void Cpu::write_pte(uint64_t phys, bool wide, uint64_t value) const {
   uint8_t* p = ram_pointer(phys);
   if (!p) return;
+  if (dirty_log_) dirty_log_->mark(p);
   if (wide)
     std::memcpy(p, &value, 8);
   else {
@@ -289,8 +290,11 @@ const Cpu::TlbEntry& Cpu::translate(uint64_t linear, Access access, bool user) {
   e.phys_page = page;
   e.global = global;
   e.host = ram_pointer(page);
-  // Writes to pages holding translated code take the slow path so they invalidate it.
-  if (access == Access::kWrite && e.host && is_code_page(page)) e.host = nullptr;
+  if (access == Access::kWrite && e.host) {
+    if (dirty_log_) dirty_log_->mark(e.host);
+    // Writes to pages holding translated code take the slow path so they invalidate it.
+    if (is_code_page(page)) e.host = nullptr;
+  }
   return e;
 }
 
@@ -309,6 +313,7 @@ uint64_t Cpu::phys_read(uint64_t phys, unsigned size) {
 
 void Cpu::phys_write(uint64_t phys, unsigned size, uint64_t value) {
   if (uint8_t* p = ram_pointer(phys)) {
+    if (dirty_log_) dirty_log_->mark(p);
     note_write_to_code(phys, size);
     store(p, size, value);
     return;

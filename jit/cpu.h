@@ -49,6 +49,54 @@ class CpuHost {
   virtual void triple_fault(const std::string& why) = 0;
 };
 
+// Which RAM pages were written since the last take(): the basis of incremental checkpoints and
+// cheap state hashes. The CPU marks a page when it installs a write translation for it (so a
+// page is marked at its first write after take(), whatever path writes it), on slow-path RAM
+// writes and on page-table A/D updates; the Machine marks DMA and loader writes.
+class DirtyLog {
+ public:
+  DirtyLog(const uint8_t* base, uint64_t size) : base_(base), bits_((size / 4096 + 63) / 64) {}
+  void mark(const uint8_t* host) {
+    uint64_t page = uint64_t(host - base_) >> 12;
+    bits_[page / 64] |= 1ull << (page % 64);
+  }
+  void mark_range(const uint8_t* host, size_t len) {
+    for (uint64_t p = uint64_t(host - base_) >> 12; p <= (uint64_t(host - base_) + len - 1) >> 12; p++)
+      bits_[p / 64] |= 1ull << (p % 64);
+  }
+  void mark_all() {
+    for (uint64_t& w : bits_) w = ~0ull;
+  }
+  // The dirty page numbers (offset in RAM / 4096), ascending, leaving the log as it is.
+  std::vector<uint64_t> peek(uint64_t page_count) const {
+    std::vector<uint64_t> pages;
+    for (size_t w = 0; w < bits_.size(); w++)
+      for (uint64_t word = bits_[w]; word; word &= word - 1) {
+        uint64_t page = w * 64 + uint64_t(__builtin_ctzll(word));
+        if (page < page_count) pages.push_back(page);
+      }
+    return pages;
+  }
+  // Returns the dirty page numbers (offset in RAM / 4096), ascending, and clears the log.
+  std::vector<uint64_t> take(uint64_t page_count) {
+    std::vector<uint64_t> pages;
+    for (size_t w = 0; w < bits_.size(); w++) {
+      uint64_t word = bits_[w];
+      while (word) {
+        uint64_t page = w * 64 + uint64_t(__builtin_ctzll(word));
+        if (page < page_count) pages.push_back(page);
+        word &= word - 1;
+      }
+      bits_[w] = 0;
+    }
+    return pages;
+  }
+
+ private:
+  const uint8_t* base_;
+  std::vector<uint64_t> bits_;
+};
+
 struct RamRegion {
   uint64_t phys = 0;
   uint64_t size = 0;
@@ -221,6 +269,12 @@ class Cpu {
   // an event the run loop must look at).
   void end_block() { exit_block_ = true; }
   void invalidate_all_code();
+  // Dirty-page tracking (owned by the Machine). After the Machine takes the log it calls
+  // restart_dirty_tracking() so that the next write to every page is seen again.
+  void set_dirty_log(DirtyLog* log) { dirty_log_ = log; }
+  void restart_dirty_tracking() {
+    for (TlbEntry& e : tlb_[unsigned(Access::kWrite)]) e = TlbEntry{};
+  }
 
   // The instruction being executed (for handlers that need the length or start address).
   uint64_t insn_start_ = 0;
@@ -311,6 +365,7 @@ class Cpu {
   bool interrupt_line_ = false;
   int delivering_depth_ = 0;  // nested exception delivery, for #DF / triple fault
   uint64_t code_generation_ = 1;  // bumped whenever translations or mappings may have changed
+  DirtyLog* dirty_log_ = nullptr;
   TlbEntry tlb_[3][kTlbSize];
   JumpCacheEntry jump_cache_[4096];
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;  // key: phys << 2 | code size

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace rwd {
 
@@ -59,6 +60,7 @@ struct Segment {
 struct DescriptorTable {
   uint64_t base = 0;
   uint32_t limit = 0xffff;
+  uint32_t pad_ = 0;
 };
 
 struct alignas(16) Xmm {
@@ -99,12 +101,15 @@ struct CpuState {
   uint64_t mtrr_var[16] = {};        // base/mask pairs for 8 variable ranges
   uint64_t tsc_adjust = 0;           // TSC = virtual-time ticks + tsc_adjust
   uint64_t tsc_aux = 0;
+  uint64_t reserved_ = 0;  // keeps `fpu` 16-byte aligned without hidden padding
   FpuState fpu;
   uint8_t cpl = 0;
   uint8_t halted = 0;
   // Set by MOV SS / POP SS / STI: interrupts are inhibited until after the next instruction.
   uint8_t interrupt_shadow = 0;
-  uint8_t pad_[5] = {};
+  uint8_t pad_[13] = {};
 };
+// Hashes and snapshots take the state's bytes as they are: there must be no padding in it.
+static_assert(std::has_unique_object_representations_v<CpuState>);
 
 }  // namespace rwd

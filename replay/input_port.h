@@ -9,18 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace rwd {
 
-// The event kinds are a closed set; the journal format version lives beside them in replay/.
-enum class InputKind : uint8_t {
-  kSerialRx = 1,   // one or more bytes for a UART
-  kWallClock = 2,  // host UNIX time (seconds) read once at machine start
-  kRandom = 3,     // a RDRAND/RDSEED value
-};
+// The kinds of input are the journal's event kinds: replay/format.h (format::EventKind).
 
 class InputPort {
  public:
@@ -34,6 +30,8 @@ class InputPort {
   virtual bool serial_open() const = 0;
   // Blocks up to `timeout_ms` for serial input (used while the guest idles waiting for it).
   virtual void wait_for_serial(int timeout_ms) = 0;
+  // The position of the next input known in advance (replay); the machine must stop there.
+  virtual uint64_t next_event_position() const { return std::numeric_limits<uint64_t>::max(); }
 };
 
 // Reads the host: stdin for serial input, the real clock, the kernel's entropy.

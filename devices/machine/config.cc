@@ -6,6 +6,21 @@
 
 namespace rwd {
 
+std::vector<std::pair<std::string, std::string>> config_images(const MachineConfig& cfg) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!cfg.kernel.empty()) out.push_back({"kernel", cfg.kernel});
+  // Multiboot -initrd: comma-separated modules, each "file [args]".
+  size_t start = 0;
+  while (!cfg.initrd.empty() && start <= cfg.initrd.size()) {
+    size_t end = cfg.initrd.find(',', start);
+    if (end == std::string::npos) end = cfg.initrd.size();
+    std::string item = cfg.initrd.substr(start, end - start);
+    start = end + 1;
+    if (!item.empty()) out.push_back({"initrd", item.substr(0, item.find(' '))});
+  }
+  return out;
+}
+
 MachineConfig default_machine_config() {
   MachineConfig cfg;
   std::string error;

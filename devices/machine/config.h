@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +28,12 @@ struct MachineConfig {
   std::vector<DebugExitConfig> debug_exits;
   bool no_reboot = false;
   std::string machine = "q35";
+  // Image bytes by path, used instead of reading the file (packed recordings).
+  std::map<std::string, std::vector<uint8_t>> file_contents;
 };
+
+// The image files a configuration refers to, as (role, path): "kernel", "initrd".
+std::vector<std::pair<std::string, std::string>> config_images(const MachineConfig& cfg);
 
 // Parses machine flags from args[*index...], stopping at the first argument it does not own
 // (left for the caller). Unknown flags starting with '-' are errors that name the flag.

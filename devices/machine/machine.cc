@@ -11,6 +11,7 @@
 #include "base/check.h"
 #include "base/log.h"
 #include "devices/loader/multiboot.h"
+#include "replay/checksum.h"
 
 namespace rwd {
 namespace {
@@ -18,7 +19,13 @@ namespace {
 // How long the CPU may run between looks at host input when no timer is due sooner.
 constexpr uint64_t kInputSlice = 1'000'000;  // 1 ms of virtual time
 
-bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
+bool read_file(const MachineConfig& cfg, const std::string& path, std::vector<uint8_t>* out,
+               std::string* error) {
+  auto packed = cfg.file_contents.find(path);
+  if (packed != cfg.file_contents.end()) {
+    *out = packed->second;
+    return true;
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     *error = "cannot open '" + path + "'";
@@ -65,6 +72,11 @@ bool Machine::build(std::string* error) {
   };
   if (layout_.high_ram_size) regions.push_back({1ull << 32, layout_.high_ram_size, ram_ + low});
   cpu_ = std::make_unique<Cpu>(*this, config_.cpu, std::move(regions));
+  dirty_log_ = std::make_unique<DirtyLog>(ram_, ram_size_);
+  dirty_log_->mark_all();
+  cpu_->set_dirty_log(dirty_log_.get());
+  page_hashes_.assign(ram_pages(), 0);
+  clock_.set_position_source([this] { return cpu_->position(); });
 
   // Devices, in snapshot order.
   std::function<void(uint8_t)> out;
@@ -76,6 +88,7 @@ bool Machine::build(std::string* error) {
   }
   uart_ = std::make_unique<Uart16550>(0x3f8, IrqLine(), std::move(out));
   ports_.map(0x3f8, 8, uart_.get(), "com1");
+  register_device("uart16550@3f8", *uart_);
   for (const DebugExitConfig& d : config_.debug_exits) {
     debug_exits_.push_back(std::make_unique<DebugExit>([this](int status) {
       end_run(Outcome::Kind::kExit, status,
@@ -93,7 +106,7 @@ bool Machine::boot(std::string* error) {
     return false;
   }
   if (kernel_image_.empty()) {
-    if (!read_file(config_.kernel, &kernel_image_, error)) return false;
+    if (!read_file(config_, config_.kernel, &kernel_image_, error)) return false;
     if (!config_.initrd.empty()) {
       // QEMU's multiboot -initrd: comma-separated modules, each "file [args]".
       size_t start = 0;
@@ -105,7 +118,7 @@ bool Machine::boot(std::string* error) {
         if (item.empty()) continue;
         BootModule m;
         m.cmdline = item;
-        if (!read_file(item.substr(0, item.find(' ')), &m.data, error)) return false;
+        if (!read_file(config_, item.substr(0, item.find(' ')), &m.data, error)) return false;
         modules_.push_back(std::move(m));
       }
     }
@@ -140,6 +153,7 @@ bool Machine::write_phys(uint64_t addr, const void* data, size_t len) {
     if (!dst) return false;
     size_t chunk = std::min<size_t>(len - done, 4096 - ((addr + done) & 0xfff));
     std::memcpy(dst, src + done, chunk);
+    dirty_log_->mark_range(dst, chunk);
     cpu_->invalidate_code(addr + done, chunk);
     done += chunk;
   }
@@ -154,6 +168,227 @@ bool Machine::read_phys(uint64_t addr, void* data, size_t len) const {
     size_t chunk = std::min<size_t>(len - done, 4096 - ((addr + done) & 0xfff));
     std::memcpy(out + done, src, chunk);
     done += chunk;
+  }
+  return true;
+}
+
+template <typename D>
+void Machine::register_device(std::string name, D& device) {
+  using State = typename D::State;
+  // Snapshots and hashes take a State's bytes as they are: no hidden padding allowed.
+  static_assert(std::has_unique_object_representations_v<State>,
+                "device State must be plain data without padding");
+  devices_.push_back(DeviceEntry{std::move(name), sizeof(State),
+                                 [&device](ByteWriter& w) { w.pod(device.save()); },
+                                 [&device](const uint8_t* bytes) {
+                                   State s;
+                                   std::memcpy(&s, bytes, sizeof s);
+                                   device.restore(s);
+                                 }});
+}
+
+uint64_t Machine::ram_page_address(uint64_t page) const {
+  uint64_t offset = page * 4096;
+  return offset < layout_.low_ram_end ? offset : (1ull << 32) + (offset - layout_.low_ram_end);
+}
+
+void Machine::update_page_hashes() {
+  // Only checkpoints consume the dirty log (their incremental page lists depend on it); a hash
+  // rehashes every page written since the last checkpoint, which that interval bounds.
+  for (uint64_t page : dirty_log_->peek(ram_pages()))
+    page_hashes_[page] = hash64(ram_ + page * 4096, 4096);
+}
+
+namespace {
+constexpr uint32_t kSnapshotMagic = 0x50414e53;  // "SNAP"
+
+bool is_zero_page(const uint8_t* p) {
+  uint64_t acc = 0;
+  for (size_t i = 0; i < 4096; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    acc |= v;
+  }
+  return acc == 0;
+}
+}  // namespace
+
+std::vector<uint8_t> Machine::checkpoint(bool full) {
+  std::vector<uint64_t> pages = dirty_log_->take(ram_pages());
+  cpu_->restart_dirty_tracking();
+  for (uint64_t page : pages) page_hashes_[page] = hash64(ram_ + page * 4096, 4096);
+  ByteWriter w;
+  w.u32(kSnapshotMagic);
+  w.u64(cpu_->position());
+  w.string("cpu");
+  w.pod(cpu_->state);
+  w.string("clock");
+  std::vector<uint64_t> timers = clock_.save();
+  w.varint(timers.size());
+  for (uint64_t t : timers) w.u64(t);
+  for (const DeviceEntry& d : devices_) {
+    w.string(d.name);
+    d.save(w);
+  }
+  w.string("ram");
+  w.u64(ram_pages());
+  if (full) {
+    pages.clear();
+    for (uint64_t p = 0; p < ram_pages(); p++)
+      if (!is_zero_page(ram_ + p * 4096)) pages.push_back(p);
+  }
+  w.varint(pages.size());
+  uint64_t previous = 0;
+  for (uint64_t page : pages) {
+    w.varint(page - previous);
+    previous = page;
+    w.raw(ram_ + page * 4096, 4096);
+  }
+  return std::move(w.data());
+}
+
+bool Machine::restore_checkpoint(const std::vector<uint8_t>& data, bool full, std::string* error) {
+  ByteReader r(data);
+  uint32_t magic;
+  uint64_t position;
+  std::string name;
+  CpuState cpu;
+  auto section = [&](const char* expected) {
+    if (!r.string(&name) || name != expected) {
+      *error = std::string("snapshot: expected section '") + expected + "', found '" + name +
+               "'" + (r.error().empty() ? "" : " (" + r.error() + ")");
+      return false;
+    }
+    return true;
+  };
+  if (!r.u32(&magic) || magic != kSnapshotMagic || !r.u64(&position)) {
+    *error = "snapshot: bad header";
+    return false;
+  }
+  if (!section("cpu")) return false;
+  if (!r.pod(&cpu)) {
+    *error = "snapshot section 'cpu': " + r.error();
+    return false;
+  }
+  if (!section("clock")) return false;
+  uint64_t ntimers;
+  std::vector<uint64_t> timers;
+  if (!r.varint(&ntimers) || ntimers != clock_.save().size()) {
+    *error = "snapshot section 'clock': wrong number of timers for this machine";
+    return false;
+  }
+  for (uint64_t i = 0; i < ntimers; i++) {
+    uint64_t t;
+    if (!r.u64(&t)) {
+      *error = "snapshot section 'clock': " + r.error();
+      return false;
+    }
+    timers.push_back(t);
+  }
+  // Parse everything before changing anything: a bad snapshot leaves the machine as it was.
+  std::vector<std::vector<uint8_t>> device_bytes;
+  for (const DeviceEntry& d : devices_) {
+    if (!section(d.name.c_str())) return false;
+    std::vector<uint8_t> b;
+    if (!r.bytes(&b, 1 << 20) || b.size() != d.state_size) {
+      *error = "snapshot section '" + d.name + "': " +
+               (r.error().empty() ? "state size differs from this build's" : r.error());
+      return false;
+    }
+    device_bytes.push_back(std::move(b));
+  }
+  if (!section("ram")) return false;
+  uint64_t total, count;
+  if (!r.u64(&total) || total != ram_pages() || !r.varint(&count) || count > total) {
+    *error = "snapshot section 'ram': RAM size differs from this machine's";
+    return false;
+  }
+  std::vector<std::pair<uint64_t, const uint8_t*>> pages;
+  std::vector<uint8_t> all(count * 4096);
+  uint64_t page = 0;
+  for (uint64_t i = 0; i < count; i++) {
+    uint64_t delta;
+    if (!r.varint(&delta) || (i > 0 && delta == 0) || page + delta >= total ||
+        !r.raw(&all[i * 4096], 4096)) {
+      *error = "snapshot section 'ram': malformed page list";
+      return false;
+    }
+    page += delta;
+    pages.push_back({page, &all[i * 4096]});
+  }
+  if (!r.at_end()) {
+    *error = "snapshot: trailing bytes";
+    return false;
+  }
+  // Commit.
+  if (full) {
+    ::madvise(ram_, ram_size_, MADV_DONTNEED);
+    page_hashes_.assign(ram_pages(), hash64(ram_, 4096));  // the zero page
+  }
+  for (auto& [n, bytes] : pages) {
+    std::memcpy(ram_ + n * 4096, bytes, 4096);
+    page_hashes_[n] = hash64(bytes, 4096);
+  }
+  for (size_t i = 0; i < devices_.size(); i++) devices_[i].restore(device_bytes[i].data());
+  clock_.restore(timers);
+  cpu_->load_state(cpu);
+  cpu_->set_position(position);
+  // Page hashes now match RAM; start tracking writes afresh.
+  dirty_log_->take(ram_pages());
+  cpu_->restart_dirty_tracking();
+  outcome_.reset();
+  return true;
+}
+
+StateHash Machine::state_hash() {
+  update_page_hashes();
+  StateHash h;
+  h.cpu = hash64(&cpu_->state, sizeof(CpuState));
+  h.ram = hash64(page_hashes_.data(), page_hashes_.size() * 8);
+  Hasher total;
+  total.update_pod(h.cpu);
+  total.update_pod(h.ram);
+  std::vector<uint64_t> timers = clock_.save();
+  h.devices.push_back({"clock", hash64(timers.data(), timers.size() * 8)});
+  for (const DeviceEntry& d : devices_) {
+    ByteWriter w;
+    d.save(w);
+    h.devices.push_back({d.name, hash64(w.data().data(), w.data().size())});
+  }
+  for (auto& [name, value] : h.devices) total.update_pod(value);
+  total.update_pod(cpu_->position());
+  h.total = total.digest();
+  return h;
+}
+
+bool Machine::split_checkpoint(const std::vector<uint8_t>& data,
+                               std::vector<std::pair<std::string, std::vector<uint8_t>>>* parts,
+                               std::string* error) {
+  ByteReader r(data);
+  uint32_t magic;
+  uint64_t position;
+  if (!r.u32(&magic) || magic != kSnapshotMagic || !r.u64(&position)) {
+    *error = "snapshot: bad header";
+    return false;
+  }
+  while (!r.at_end()) {
+    std::string name;
+    if (!r.string(&name)) break;
+    if (name == "ram") break;
+    std::vector<uint8_t> bytes;
+    if (name == "clock") {
+      uint64_t n;
+      if (!r.varint(&n) || n > 4096) break;
+      bytes.resize(n * 8);
+      if (!r.raw(bytes.data(), bytes.size())) break;
+    } else if (!r.bytes(&bytes, 1 << 20)) {
+      break;
+    }
+    parts->push_back({name, std::move(bytes)});
+  }
+  if (!r.error().empty()) {
+    *error = "snapshot: " + r.error();
+    return false;
   }
   return true;
 }
@@ -200,8 +435,8 @@ Outcome Machine::run(uint64_t limit) {
       flush_serial();
       return Outcome{Outcome::Kind::kRunning, 0, "position limit reached"};
     }
-    const uint64_t deadline =
-        std::min({clock_.next_deadline(), cpu_->position() + kInputSlice, limit});
+    const uint64_t deadline = std::min({clock_.next_deadline(), input_.next_event_position(),
+                                        cpu_->position() + kInputSlice, limit});
     StopReason reason = cpu_->run_until(deadline);
     if (outcome_) break;
     clock_.run_due(cpu_->position());
@@ -217,7 +452,7 @@ Outcome Machine::run(uint64_t limit) {
         break;
       }
       // Skip halted time straight to the next event (DESIGN §2.2).
-      uint64_t next = clock_.next_deadline();
+      uint64_t next = std::min(clock_.next_deadline(), input_.next_event_position());
       if (next == kNever) {
         if (!input_.serial_open()) {
           end_run(Outcome::Kind::kHaltedForever, 0,

@@ -19,6 +19,7 @@
 #include "jit/cpu.h"
 #include "replay/clock.h"
 #include "devices/loader/multiboot.h"
+#include "replay/bytes.h"
 #include "replay/input_port.h"
 
 namespace rwd {
@@ -34,6 +35,15 @@ struct Outcome {
   Kind kind = Kind::kRunning;
   int status = 0;
   std::string message;
+};
+
+// A summary of machine state for divergence checks: one hash per part, so a mismatch can say
+// which part differed.
+struct StateHash {
+  uint64_t total = 0;
+  uint64_t cpu = 0;
+  uint64_t ram = 0;
+  std::vector<std::pair<std::string, uint64_t>> devices;  // includes "clock"
 };
 
 class Machine : public CpuHost {
@@ -53,6 +63,29 @@ class Machine : public CpuHost {
   // Guest-physical RAM access for loaders, DMA and debuggers; false outside RAM.
   bool write_phys(uint64_t addr, const void* data, size_t len);
   bool read_phys(uint64_t addr, void* data, size_t len) const;
+
+  // --- State: checkpoints, hashes, restore (DESIGN §2.5, §4) ---------------------------------
+  // Serialises CPU, clock, devices (in the machine description's order, each section named)
+  // and RAM: every non-zero page when `full`, else the pages written since the previous
+  // checkpoint. Updates the page-hash cache as a side effect.
+  std::vector<uint8_t> checkpoint(bool full);
+  // Applies a checkpoint made by checkpoint(): full ones replace all state (absent pages are
+  // zero), incremental ones replace the listed pages. Errors name the section.
+  bool restore_checkpoint(const std::vector<uint8_t>& data, bool full, std::string* error);
+  // Hash of the whole machine state (cheap: RAM page hashes are cached and only pages written
+  // since the last call are rehashed).
+  StateHash state_hash();
+  uint64_t ram_pages() const { return ram_size_ / 4096; }
+  const uint8_t* ram_page(uint64_t page) const { return ram_ + page * 4096; }
+  uint8_t* ram_page_for_test(uint64_t page) { return ram_ + page * 4096; }
+  // Guest-physical address of RAM page n (for messages).
+  uint64_t ram_page_address(uint64_t page) const;
+  // The outcome, if the run has ended.
+  const std::optional<Outcome>& outcome() const { return outcome_; }
+  // The sections of a checkpoint, for diagnosing a divergence: name → bytes.
+  static bool split_checkpoint(const std::vector<uint8_t>& data,
+                               std::vector<std::pair<std::string, std::vector<uint8_t>>>* parts,
+                               std::string* error);
 
   // CpuHost.
   uint64_t mmio_read(uint64_t phys, unsigned size) override { return mmio_.read(phys, size); }
@@ -74,6 +107,15 @@ class Machine : public CpuHost {
   void end_run(Outcome::Kind kind, int status, std::string message);
   void deliver_serial_input();
   void flush_serial();
+  void update_page_hashes();
+  template <typename D>
+  void register_device(std::string name, D& device);
+  struct DeviceEntry {
+    std::string name;
+    size_t state_size;
+    std::function<void(ByteWriter&)> save;            // writes the State as one byte string
+    std::function<void(const uint8_t*)> restore;      // from exactly state_size bytes
+  };
 
   MachineConfig config_;
   InputPort& input_;
@@ -92,6 +134,9 @@ class Machine : public CpuHost {
   std::vector<BootModule> modules_;
   std::optional<Outcome> outcome_;
   uint64_t resets_ = 0;
+  std::unique_ptr<DirtyLog> dirty_log_;   // pages written since the last checkpoint/hash
+  std::vector<uint64_t> page_hashes_;     // per RAM page
+  std::vector<DeviceEntry> devices_;      // snapshot order = registration order
 };
 
 }  // namespace rwd
