@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -17,6 +18,40 @@
 
 namespace rwd {
 namespace {
+
+// --pace realtime: keeps virtual time (1 instruction = 1 ns) from running ahead of the wall
+// clock, for interactive use. Only the CLI reads host time.
+class Pacer {
+ public:
+  void operator()(uint64_t position) {
+    auto now = std::chrono::steady_clock::now();
+    if (!started_) {
+      started_ = true;
+      start_ = now;
+      start_position_ = position;
+      return;
+    }
+    auto virtual_elapsed = std::chrono::nanoseconds(position - start_position_);
+    auto ahead = virtual_elapsed - (now - start_);
+    if (ahead > std::chrono::milliseconds(1)) std::this_thread::sleep_for(ahead);
+  }
+
+ private:
+  bool started_ = false;
+  std::chrono::steady_clock::time_point start_;
+  uint64_t start_position_ = 0;
+};
+
+bool parse_pace(const std::vector<std::string>& args, size_t* i, bool* pace) {
+  if (args[*i] != "--pace") return false;
+  if (*i + 1 >= args.size() || (args[*i + 1] != "realtime" && args[*i + 1] != "none")) {
+    std::fprintf(stderr, "rewind: --pace takes 'realtime' or 'none'\n");
+    std::exit(2);
+  }
+  *pace = args[*i + 1] == "realtime";
+  *i += 2;
+  return true;
+}
 
 constexpr const char* kUsage =
     "usage: rewind <command> [options]\n"
@@ -45,15 +80,18 @@ constexpr const char* kUsage =
     "\n"
     "rewind options:\n"
     "  --stats                 print instruction count, speed and CPU statistics at exit\n"
+    "  --pace realtime|none    keep virtual time from running ahead of the wall clock\n"
     "  --max-insns N           stop after N instructions\n"
     "  -d SPEC                 logging, e.g. -d cpu=debug,bus=debug (also REWIND_LOG)\n";
 
 int cmd_run(const std::vector<std::string>& args) {
   MachineConfig cfg = default_machine_config();
   bool stats = false;
+  bool pace = false;
   uint64_t max_insns = kNever;
   for (size_t i = 0; i < args.size();) {
     const std::string& a = args[i];
+    if (parse_pace(args, &i, &pace)) continue;
     if (a == "--stats") {
       stats = true;
       i++;
@@ -96,7 +134,16 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   // Host time is measured here, in the CLI, only to report speed; the guest never sees it.
   auto start = std::chrono::steady_clock::now();
-  Outcome outcome = machine->run(max_insns);
+  Outcome outcome;
+  if (pace) {
+    Pacer pacer;
+    do {
+      outcome = machine->run(std::min(machine->position() + 1'000'000, max_insns));
+      pacer(machine->position());
+    } while (outcome.kind == Outcome::Kind::kRunning && machine->position() < max_insns);
+  } else {
+    outcome = machine->run(max_insns);
+  }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const uint64_t position = machine->position();
@@ -155,9 +202,14 @@ int report(const SessionResult& r) {
 
 int cmd_record(const std::vector<std::string>& args) {
   RecordOptions options;
+  bool pace = false;
   for (size_t i = 0; i < args.size(); i++) {
     const std::string& a = args[i];
-    if (a == "-o" && i + 1 < args.size()) {
+    if (a == "--pace") {
+      size_t j = i;
+      parse_pace(args, &j, &pace);
+      i = j - 1;
+    } else if (a == "-o" && i + 1 < args.size()) {
       options.output = args[++i];
     } else if (a == "--pack") {
       options.pack = true;
@@ -184,6 +236,8 @@ int cmd_record(const std::vector<std::string>& args) {
       serial_stdio = false;
   options.serial_in_fd = serial_stdio ? STDIN_FILENO : -1;
   options.serial_out = serial_stdio ? stdout : nullptr;
+  Pacer pacer;
+  if (pace) options.pace = [&pacer](uint64_t position) { pacer(position); };
   return report(record_session(options));
 }
 

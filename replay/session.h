@@ -27,6 +27,9 @@ struct RecordOptions {
   std::FILE* serial_out = stdout;
   int serial_in_fd = -1;                     // live serial input (stdin), -1 for none
   bool pack = false;                         // embed kernel/initrd images
+  // Called every millisecond of virtual time when set (--pace realtime sleeps there). Pacing
+  // changes only when host inputs arrive, never how the guest computes (DESIGN §2.2).
+  std::function<void(uint64_t position)> pace;
 };
 
 struct SessionResult {

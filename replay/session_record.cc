@@ -104,8 +104,17 @@ SessionResult record_session(const RecordOptions& options) {
   result.checkpoints = 1;
   Outcome outcome;
   for (;;) {
-    uint64_t target = std::min(m.position() + options.checkpoint_interval, options.max_insns);
-    outcome = m.run(target);
+    const uint64_t checkpoint_at =
+        std::min(m.position() + options.checkpoint_interval, options.max_insns);
+    if (options.pace) {
+      // Paced: advance in 1 ms slices of virtual time up to the checkpoint.
+      do {
+        outcome = m.run(std::min(m.position() + 1'000'000, checkpoint_at));
+        options.pace(m.position());
+      } while (outcome.kind == Outcome::Kind::kRunning && m.position() < checkpoint_at);
+    } else {
+      outcome = m.run(checkpoint_at);
+    }
     if (outcome.kind != Outcome::Kind::kRunning || m.position() >= options.max_insns) break;
     // A checkpoint: the journal up to here first, so a killed recording always has the events
     // that lead to its last checkpoint.

@@ -65,6 +65,20 @@ interactive)
   echo "ok: interactive input replayed identically"
   ;;
 
+paced)
+  # --pace realtime changes when inputs arrive, never how the guest computes: the recording
+  # still replays exactly (at full speed).
+  { sleep 0.2; printf 'paced\n'; sleep 0.1; printf 'quit\n'; } |
+    "$rewind" record --pace realtime -o "$work/paced.rwd" -kernel "$bm/echo.elf" "${exit_dev[@]}" \
+        >"$work/record.out" 2>"$work/record.err"
+  [ $? = 33 ] || { cat "$work/record.err" >&2; fail "paced record failed"; }
+  "$rewind" replay "$work/paced.rwd" >"$work/replay.out" 2>&1 </dev/null
+  [ $? = 33 ] || fail "paced replay failed"
+  cmp -s "$work/record.out" "$work/replay.out" || fail "paced replay output differs"
+  check_recording "$work/paced.rwd"
+  echo "ok: paced recording replays identically"
+  ;;
+
 divergence)
   # Flip one RAM byte during the replay: the first checkpoint after it must report the
   # position range and the RAM page that differs.
