@@ -152,6 +152,7 @@ bool Decoder::decode(CodeSize size, const uint8_t* bytes, size_t available, Insn
   insn.addr_size = uint8_t(z.address_width / 8);
   insn.opcode = z.opcode;
   insn.modrm_reg = z.raw.modrm.reg;
+  insn.modrm = uint8_t(z.raw.modrm.mod << 6 | z.raw.modrm.reg << 3 | z.raw.modrm.rm);
   if (z.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE)) insn.flags |= insn_flags::kRep;
   if (z.attributes & ZYDIS_ATTRIB_HAS_REPNE) insn.flags |= insn_flags::kRepne;
   if (z.attributes & ZYDIS_ATTRIB_HAS_LOCK) insn.flags |= insn_flags::kLock;

@@ -48,7 +48,8 @@ struct Insn {
   uint8_t string_seg = 0;  // source segment of string instructions (DS unless overridden)
   uint8_t opcode = 0;      // last opcode byte (some handlers need it, e.g. x87 groups)
   uint8_t modrm_reg = 0;   // ModRM.reg field
-  uint16_t pad_ = 0;
+  uint8_t modrm = 0;       // the whole ModRM byte (x87: register forms and the FOP register)
+  uint8_t pad_ = 0;
   Operand op[4];
 };
 
