@@ -60,7 +60,9 @@ constexpr const char* kUsage =
     "  run [machine flags]     run a guest\n"
     "  record -o RUN.rwd [--pack] [--checkpoint-interval N] [machine flags]\n"
     "                          run a guest and record it\n"
-    "  replay RUN.rwd          re-execute a recording (no host input), verifying it\n"
+    "  replay RUN.rwd [--seek POSITION|end]\n"
+    "                          re-execute a recording (no host input), verifying it;\n"
+    "                          --seek restores the nearest checkpoint and runs to POSITION\n"
     "  dump RUN.rwd [--json] [--events FROM:TO]\n"
     "                          describe a recording\n"
     "  pack RUN.rwd            embed the images a recording refers to\n"
@@ -243,8 +245,12 @@ int cmd_record(const std::vector<std::string>& args) {
 
 int cmd_replay(const std::vector<std::string>& args) {
   ReplayOptions options;
+  uint64_t seek = kNever;
   for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] == "--max-insns" && i + 1 < args.size())
+    if (args[i] == "--seek" && i + 1 < args.size())
+      seek = args[i + 1] == "end" ? kNever - 1 : std::strtoull(args[i + 1].c_str(), nullptr, 0),
+      i++;
+    else if (args[i] == "--max-insns" && i + 1 < args.size())
       options.max_insns = std::strtoull(args[++i].c_str(), nullptr, 0);
     else if (args[i] == "--test-corrupt-ram" && i + 2 < args.size()) {
       // Test hook: flip the byte at physical address A when the position reaches P.
@@ -260,6 +266,12 @@ int cmd_replay(const std::vector<std::string>& args) {
   if (options.recording.empty()) {
     std::fprintf(stderr, "rewind: replay needs a recording\n");
     return 2;
+  }
+  if (seek != kNever) {
+    SessionResult r = seek_session(options.recording, seek);
+    if (r.exit_status == 0) std::printf("%s\n", r.message.c_str());
+    else std::fprintf(stderr, "rewind: %s\n", r.message.c_str());
+    return r.exit_status;
   }
   ProgressBar bar;
   options.progress = [&bar](uint64_t p, uint64_t end) { bar.update(p, end); };

@@ -272,7 +272,10 @@ SessionResult replay_session(const ReplayOptions& options) {
   if (options.max_insns < end_position) {
     m.run(options.max_insns);
     result.position = m.position();
-    result.message = "stopped at position " + std::to_string(m.position()) + " as asked";
+    char hash[24];
+    std::snprintf(hash, sizeof hash, "%016" PRIx64, m.state_hash().total);
+    result.message = "stopped at position " + std::to_string(m.position()) +
+                     " as asked, state hash " + hash;
     return result;
   }
   Outcome o = m.run(end_position);
@@ -300,6 +303,35 @@ SessionResult replay_session(const ReplayOptions& options) {
   result.exit_status = int(l.end_status);
   if (l.end_kind != "exit" && l.end_kind != "poweroff") result.message = l.end_message;
   return result;
+}
+
+SessionResult seek_session(const std::string& recording, uint64_t position) {
+  Loaded l;
+  std::string error;
+  if (!load(recording, &l, true, &error)) return SessionResult{2, error};
+  ReplayInputPort port(l.events);
+  auto machine = Machine::create(l.config, port, nullptr, &error);
+  if (!machine) return SessionResult{2, error};
+  const uint64_t end =
+      l.has_end ? l.reader.blocks().back().first_position : l.reader.covered_position();
+  position = std::min(position, end);
+  for (size_t k = 0; k < l.checkpoints.size(); k++) {
+    if (l.reader.blocks()[l.checkpoints[k]].first_position > position) break;
+    StoredHash want;
+    std::vector<uint8_t> snapshot;
+    if (!read_checkpoint(l, k, &want, &snapshot, &error) ||
+        !machine->restore_checkpoint(snapshot, k == 0, &error))
+      return SessionResult{2, error};
+  }
+  port.seek(machine->position());
+  machine->run(position);
+  SessionResult r;
+  r.position = machine->position();
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "position %" PRIu64 ", state hash %016" PRIx64, r.position,
+                machine->state_hash().total);
+  r.message = buf;
+  return r;
 }
 
 SessionResult verify_checkpoints(const std::string& recording) {

@@ -79,6 +79,23 @@ paced)
   echo "ok: paced recording replays identically"
   ;;
 
+seek)
+  # Seeking (restore the nearest checkpoint, run forward) and replaying from the start reach
+  # the same state at arbitrary positions, including ones between checkpoints and the end.
+  "$rewind" record -o "$work/run.rwd" --checkpoint-interval 700000 -kernel "$bm/crash.elf" \
+      "${exit_dev[@]}" >/dev/null 2>&1 </dev/null
+  for p in 0 1 699999 700000 700001 2345678 4900000; do
+    a=$("$rewind" replay "$work/run.rwd" --seek $p) || fail "seek $p failed"
+    b=$("$rewind" replay "$work/run.rwd" --max-insns $p 2>&1 >/dev/null)
+    ha=${a##*state hash }; hb=${b##*state hash }
+    [ -n "$ha" ] && [ "$ha" = "$hb" ] || fail "position $p: seek gives '$a', replay gives '$b'"
+  done
+  end=$("$rewind" replay "$work/run.rwd" --seek end)
+  final=$("$rewind" dump --json "$work/run.rwd" | sed -n 's/.*"final_hash": "\([0-9a-f]*\)".*/\1/p')
+  [ "${end##*state hash }" = "$final" ] || fail "seek to end: '$end' vs recorded final hash $final"
+  echo "ok: seek and replay agree"
+  ;;
+
 divergence)
   # Flip one RAM byte during the replay: the first checkpoint after it must report the
   # position range and the RAM page that differs.
