@@ -25,8 +25,8 @@ constexpr uint64_t kTnLevel = 1 << 1, kTnIntEnable = 1 << 2, kTnPeriodic = 1 << 
                    kTnPeriodicCap = 1 << 4, kTnSize64Cap = 1 << 5, kTnValSet = 1 << 6,
                    kTn32Bit = 1 << 8, kTnRouteShift = 9, kTnRouteMask = 0x1full << 9;
 // Tn_FSB_EN_CNF (14) and Tn_FSB_INT_DEL_CAP (15) stay 0: no FSB delivery.
-constexpr uint64_t kTnWritable = kTnLevel | kTnIntEnable | kTnPeriodic | kTnValSet | kTn32Bit |
-                                 kTnRouteMask;
+constexpr uint64_t kTnWritable =
+    kTnLevel | kTnIntEnable | kTnPeriodic | kTnValSet | kTn32Bit | kTnRouteMask;
 
 constexpr uint64_t kWrap32 = 1ull << 32;
 
@@ -48,7 +48,9 @@ void Hpet::set_counter(uint64_t value) {
   state_.base_ns = wiring_.clock->now_ns();
 }
 
-bool Hpet::timer_32bit(unsigned n) const { return state_.timers[n].config & kTn32Bit; }
+bool Hpet::timer_32bit(unsigned n) const {
+  return state_.timers[n].config & kTn32Bit;
+}
 
 uint64_t Hpet::next_match_ns(unsigned n) const {
   // A match is the counter *reaching* the comparator value, so the earliest candidate is the
@@ -140,16 +142,24 @@ void Hpet::update_outputs() {
     if (!asserted) continue;
     const Target t = target(n);
     switch (t.kind) {
-      case Target::kIoapic: pins |= 1u << t.pin; break;
-      case Target::kIrq0: irq0 = true; break;
-      case Target::kIrq8: irq8 = true; break;
-      case Target::kNone: break;
+      case Target::kIoapic:
+        pins |= 1u << t.pin;
+        break;
+      case Target::kIrq0:
+        irq0 = true;
+        break;
+      case Target::kIrq8:
+        irq8 = true;
+        break;
+      case Target::kNone:
+        break;
     }
   }
   const uint32_t changed = pins ^ driven_pins_;
   driven_pins_ = pins;
   for (unsigned pin = 0; pin < 32; pin++)
-    if ((changed >> pin & 1) && wiring_.set_ioapic_pin) wiring_.set_ioapic_pin(pin, pins >> pin & 1);
+    if ((changed >> pin & 1) && wiring_.set_ioapic_pin)
+      wiring_.set_ioapic_pin(pin, pins >> pin & 1);
   wiring_.irq0.set(irq0);
   wiring_.irq8.set(irq8);
 }
@@ -189,17 +199,24 @@ void Hpet::fire(unsigned n) {
 
 uint64_t Hpet::register_value(unsigned slot) const {
   switch (slot) {
-    case kSlotCapabilities: return kCapabilities;
-    case kSlotConfig: return state_.config;
-    case kSlotInterruptStatus: return state_.interrupt_status;
-    case kSlotCounter: return main_counter();
+    case kSlotCapabilities:
+      return kCapabilities;
+    case kSlotConfig:
+      return state_.config;
+    case kSlotInterruptStatus:
+      return state_.interrupt_status;
+    case kSlotCounter:
+      return main_counter();
   }
   if (slot >= kSlotTimerFirst && slot < kSlotTimerFirst + 4 * kTimers) {
     const unsigned n = (slot - kSlotTimerFirst) / 4;
     switch ((slot - kSlotTimerFirst) % 4) {
-      case 0: return state_.timers[n].config | timer_capabilities(n);
-      case 1: return state_.timers[n].comparator;
-      case 2: return 0;  // Tn_FSB_INT_ROUTE: no FSB delivery
+      case 0:
+        return state_.timers[n].config | timer_capabilities(n);
+      case 1:
+        return state_.timers[n].comparator;
+      case 2:
+        return 0;  // Tn_FSB_INT_ROUTE: no FSB delivery
     }
   }
   return 0;  // reserved
@@ -276,8 +293,12 @@ void Hpet::write_register(unsigned slot, uint64_t value, uint64_t mask) {
   if (slot >= kSlotTimerFirst && slot < kSlotTimerFirst + 4 * kTimers) {
     const unsigned n = (slot - kSlotTimerFirst) / 4;
     switch ((slot - kSlotTimerFirst) % 4) {
-      case 0: write_timer_config(n, merged); return;
-      case 1: write_comparator(n, value, mask); return;
+      case 0:
+        write_timer_config(n, merged);
+        return;
+      case 1:
+        write_comparator(n, value, mask);
+        return;
     }
   }
   // Capabilities, FSB routes and reserved space: read-only.

@@ -56,27 +56,28 @@ class Hpet : public MmioHandler {
   static constexpr uint32_t kRouteCapability = 0x00f00000;  // pins 20-23
 
   struct TimerState {
-    uint64_t config = 0;              // the writable Tn_CONF bits (capabilities are constant)
-    uint64_t comparator = ~0ull;      // reset: all ones
-    uint64_t period = 0;              // periodic mode: added to the comparator on each match
-    uint64_t deadline_ns = kNever;    // the clock timer's armed deadline
+    uint64_t config = 0;            // the writable Tn_CONF bits (capabilities are constant)
+    uint64_t comparator = ~0ull;    // reset: all ones
+    uint64_t period = 0;            // periodic mode: added to the comparator on each match
+    uint64_t deadline_ns = kNever;  // the clock timer's armed deadline
   };
   struct State {
     std::array<TimerState, kTimers> timers{};
-    uint64_t config = 0;              // ENABLE_CNF, LEG_RT_CNF
-    uint64_t interrupt_status = 0;    // level-triggered status, bit per timer
-    uint64_t counter_base = 0;        // main counter value at base_ns (the value while halted)
+    uint64_t config = 0;            // ENABLE_CNF, LEG_RT_CNF
+    uint64_t interrupt_status = 0;  // level-triggered status, bit per timer
+    uint64_t counter_base = 0;      // main counter value at base_ns (the value while halted)
     uint64_t base_ns = 0;
   };
   static_assert(std::is_trivially_copyable_v<State>);
+  static_assert(std::has_unique_object_representations_v<State>, "no hidden padding");
 
   struct Wiring {
     Clock* clock = nullptr;
     std::array<Clock::TimerId, kTimers> timers{};
-    std::function<void(unsigned ioapic_pin, bool level)> set_ioapic_pin;
-    IrqLine irq0;  // legacy replacement output of timer 0
-    IrqLine irq8;  // legacy replacement output of timer 1
-    std::function<void(bool legacy_replacement)> legacy_changed;
+    std::function<void(unsigned ioapic_pin, bool level)> set_ioapic_pin{};
+    IrqLine irq0{};  // legacy replacement output of timer 0
+    IrqLine irq8{};  // legacy replacement output of timer 1
+    std::function<void(bool legacy_replacement)> legacy_changed{};
   };
 
   explicit Hpet(Wiring wiring);

@@ -25,7 +25,9 @@ constexpr uint64_t kDestinationLogical = 1ull << 11, kRemoteIrr = 1ull << 14,
 constexpr uint64_t kEntryWritable = 0xff0000000001afffull;
 constexpr uint32_t kModeFixed = 0, kModeLowest = 1;
 
-bool level_triggered(uint64_t entry) { return entry & kTriggerLevel; }
+bool level_triggered(uint64_t entry) {
+  return entry & kTriggerLevel;
+}
 
 }  // namespace
 
@@ -50,8 +52,8 @@ void Ioapic::send(unsigned pin) {
                              ? accepts_destination_(destination, logical)
                              : (logical || destination == 0 || destination == 0xff);
   if (!addressed) {
-    REWIND_LOG(kDebug, "ioapic", "pin %u: destination %#x (%s) addresses no CPU", pin,
-               destination, logical ? "logical" : "physical");
+    REWIND_LOG(kDebug, "ioapic", "pin %u: destination %#x (%s) addresses no CPU", pin, destination,
+               logical ? "logical" : "physical");
     return;
   }
   // Remote IRR is set once the LAPIC has accepted a level-triggered interrupt and is cleared by
@@ -104,9 +106,12 @@ void Ioapic::eoi(uint8_t vector) {
 
 uint32_t Ioapic::register_value(unsigned index) const {
   switch (index) {
-    case kRegId: return state_.id;
-    case kRegVersion: return kVersion;
-    case kRegArbitration: return state_.id;  // the arbitration ID is loaded from the ID
+    case kRegId:
+      return state_.id;
+    case kRegVersion:
+      return kVersion;
+    case kRegArbitration:
+      return state_.id;  // the arbitration ID is loaded from the ID
   }
   if (index >= kRegRedirectionFirst && index < kRegRedirectionFirst + 2 * kPins) {
     const uint64_t entry = state_.redirection[(index - kRegRedirectionFirst) / 2];
@@ -145,8 +150,10 @@ void Ioapic::write_register(unsigned index, uint32_t value, uint32_t byte_mask) 
 namespace {
 uint32_t direct_read(const Ioapic::State& s, unsigned slot, uint32_t iowin) {
   switch (slot) {
-    case kMmioIoregsel: return s.ioregsel;
-    case kMmioIowin: return iowin;
+    case kMmioIoregsel:
+      return s.ioregsel;
+    case kMmioIowin:
+      return iowin;
   }
   return 0;  // EOI is write-only; the rest is reserved
 }
@@ -182,7 +189,9 @@ void Ioapic::mmio_write(uint64_t offset, unsigned size, uint64_t value) {
       case kMmioIoregsel:
         state_.ioregsel = ((state_.ioregsel & ~mask) | (v & mask)) & 0xff;
         break;
-      case kMmioIowin: write_register(state_.ioregsel & 0xff, v, mask); break;
+      case kMmioIowin:
+        write_register(state_.ioregsel & 0xff, v, mask);
+        break;
       case kMmioEoi:
         if (mask & 0xff) eoi(uint8_t(v));
         break;

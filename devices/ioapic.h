@@ -45,10 +45,11 @@ class Ioapic : public MmioHandler {
     std::array<uint64_t, kPins> redirection{};  // reset: masked (set in the constructor)
     uint32_t id = 0;                            // register form: ID in bits 27:24
     uint32_t ioregsel = 0;
-    uint32_t pin_levels = 0;                    // logical input levels, bit per pin
-    uint32_t pad = 0;                           // explicit, so State bytes compare exactly
+    uint32_t pin_levels = 0;  // logical input levels, bit per pin
+    uint32_t pad = 0;         // explicit, so State bytes compare exactly
   };
   static_assert(std::is_trivially_copyable_v<State>);
+  static_assert(std::has_unique_object_representations_v<State>, "no hidden padding");
 
   Ioapic(std::function<void(uint8_t vector, bool level_triggered)> deliver,
          std::function<bool(uint8_t destination, bool logical)> accepts_destination = nullptr,

@@ -44,16 +44,24 @@ constexpr uint32_t kEsrSendIllegalVector = 1u << 5, kEsrReceiveIllegalVector = 1
 // message is delivered within the write.
 constexpr uint32_t kIcrLowWritable = 0x000ccfff;
 
-uint32_t lvt_mode(uint32_t lvt) { return (lvt >> 8) & 7; }
+uint32_t lvt_mode(uint32_t lvt) {
+  return (lvt >> 8) & 7;
+}
 
 int highest_bit(const std::array<uint32_t, 8>& bits) {
   for (int word = 7; word >= 0; word--)
     if (bits[word]) return word * 32 + (31 - __builtin_clz(bits[word]));
   return -1;
 }
-bool test_bit(const std::array<uint32_t, 8>& bits, unsigned v) { return bits[v / 32] >> (v % 32) & 1; }
-void set_bit(std::array<uint32_t, 8>& bits, unsigned v) { bits[v / 32] |= 1u << (v % 32); }
-void clear_bit(std::array<uint32_t, 8>& bits, unsigned v) { bits[v / 32] &= ~(1u << (v % 32)); }
+bool test_bit(const std::array<uint32_t, 8>& bits, unsigned v) {
+  return bits[v / 32] >> (v % 32) & 1;
+}
+void set_bit(std::array<uint32_t, 8>& bits, unsigned v) {
+  bits[v / 32] |= 1u << (v % 32);
+}
+void clear_bit(std::array<uint32_t, 8>& bits, unsigned v) {
+  bits[v / 32] &= ~(1u << (v % 32));
+}
 
 }  // namespace
 
@@ -70,8 +78,12 @@ Lapic::Lapic(Wiring wiring) : wiring_(std::move(wiring)) {
 
 // --- Priorities (SDM Vol. 3A §11.8.3) ---------------------------------------------------------
 
-int Lapic::highest_irr() const { return highest_bit(state_.irr); }
-int Lapic::highest_isr() const { return highest_bit(state_.isr); }
+int Lapic::highest_irr() const {
+  return highest_bit(state_.irr);
+}
+int Lapic::highest_isr() const {
+  return highest_bit(state_.isr);
+}
 
 uint8_t Lapic::processor_priority() const {
   // §11.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] with the low nibble clear.
@@ -169,18 +181,17 @@ void Lapic::deliver_local(unsigned lvt_index) {
   switch (lvt_mode(lvt)) {
     case kModeFixed: {
       // Only LINT0/LINT1 may be level-triggered (§11.5.1: the timer and error are edge).
-      const bool level =
-          (lvt_index == kLvtLint0 || lvt_index == kLvtLint1) && (lvt & kLvtLevel);
+      const bool level = (lvt_index == kLvtLint0 || lvt_index == kLvtLint1) && (lvt & kLvtLevel);
       accept_internal(uint8_t(lvt), level);
       break;
     }
     case kModeNmi:
       if (wiring_.nmi) wiring_.nmi();
       break;
-    case kModeExtInt: break;  // the 8259's INTR, handled by pic_passthrough()
+    case kModeExtInt:
+      break;  // the 8259's INTR, handled by pic_passthrough()
     default:
-      REWIND_LOG(kDebug, "lapic", "LVT %u delivery mode %u not modelled", lvt_index,
-                 lvt_mode(lvt));
+      REWIND_LOG(kDebug, "lapic", "LVT %u delivery mode %u not modelled", lvt_index, lvt_mode(lvt));
       break;
   }
   update_intr();
@@ -257,9 +268,15 @@ void Lapic::send_ipi() {
       // Any destination that is not only us addresses CPUs that do not exist (one vCPU).
       to_others = destination == 0xff || !to_self;
       break;
-    case 1: to_self = true; break;        // self
-    case 2: to_self = to_others = true; break;  // all including self
-    case 3: to_others = true; break;      // all excluding self
+    case 1:
+      to_self = true;
+      break;  // self
+    case 2:
+      to_self = to_others = true;
+      break;  // all including self
+    case 3:
+      to_others = true;
+      break;  // all excluding self
   }
 
   switch (mode) {
@@ -277,8 +294,7 @@ void Lapic::send_ipi() {
     case kModeInit:
       // INIT level de-assert (level 0, trigger level) is a no-op synchronisation message.
       if (!level_assert && level_triggered) break;
-      REWIND_LOG(kInfo, "lapic", "INIT IPI (icr %#x:%#x) ignored: one vCPU", state_.icr_high,
-                 low);
+      REWIND_LOG(kInfo, "lapic", "INIT IPI (icr %#x:%#x) ignored: one vCPU", state_.icr_high, low);
       break;
     case kModeStartup:
       REWIND_LOG(kInfo, "lapic", "SIPI vector %#x ignored: one vCPU", vector);
@@ -346,7 +362,8 @@ void Lapic::schedule_timer() {
       deadline = std::max(ns, now + 1);
       break;
     }
-    case TimerMode::kReserved: break;
+    case TimerMode::kReserved:
+      break;
   }
   state_.timer_deadline_ns = deadline;
   if (deadline == kNever)
@@ -374,7 +391,8 @@ void Lapic::timer_expired() {
         deliver_local(kLvtTimer);
       }
       break;
-    case TimerMode::kReserved: break;
+    case TimerMode::kReserved:
+      break;
   }
   schedule_timer();
 }
@@ -424,9 +442,12 @@ uint32_t Lapic::register_value(unsigned index, bool* valid) const {
   if (index >= kRegLvtFirst && index < kRegLvtFirst + kLvtCount)
     return state_.lvt[index - kRegLvtFirst];
   switch (index) {
-    case kRegId: return state_.id;
-    case kRegVersion: return kVersion;
-    case kRegTpr: return state_.tpr;
+    case kRegId:
+      return state_.id;
+    case kRegVersion:
+      return kVersion;
+    case kRegTpr:
+      return state_.tpr;
     case kRegApr: {
       // §11.8.3.1 Arbitration priority.
       const uint32_t tpr = state_.tpr, isrv = uint32_t(std::max(highest_isr(), 0)),
@@ -434,18 +455,30 @@ uint32_t Lapic::register_value(unsigned index, bool* valid) const {
       if ((tpr & 0xf0) >= (irrv & 0xf0) && (tpr & 0xf0) > (isrv & 0xf0)) return tpr;
       return std::max({tpr & 0xf0, isrv & 0xf0, irrv & 0xf0});
     }
-    case kRegPpr: return processor_priority();
-    case kRegEoi: return 0;  // write-only
-    case kRegRrd: return 0;  // remote read is not modelled; reads as "invalid"
-    case kRegLdr: return state_.ldr;
-    case kRegDfr: return state_.dfr;
-    case kRegSvr: return state_.svr;
-    case kRegEsr: return state_.esr;
-    case kRegIcrLow: return state_.icr_low;
-    case kRegIcrHigh: return state_.icr_high;
-    case kRegInitialCount: return state_.initial_count;
-    case kRegCurrentCount: return current_count();
-    case kRegDivideConfig: return state_.divide_config;
+    case kRegPpr:
+      return processor_priority();
+    case kRegEoi:
+      return 0;  // write-only
+    case kRegRrd:
+      return 0;  // remote read is not modelled; reads as "invalid"
+    case kRegLdr:
+      return state_.ldr;
+    case kRegDfr:
+      return state_.dfr;
+    case kRegSvr:
+      return state_.svr;
+    case kRegEsr:
+      return state_.esr;
+    case kRegIcrLow:
+      return state_.icr_low;
+    case kRegIcrHigh:
+      return state_.icr_high;
+    case kRegInitialCount:
+      return state_.initial_count;
+    case kRegCurrentCount:
+      return current_count();
+    case kRegDivideConfig:
+      return state_.divide_config;
   }
   *valid = false;
   return 0;
@@ -485,14 +518,22 @@ void Lapic::write_register(unsigned index, uint32_t value, uint32_t byte_mask) {
     return;
   }
   switch (index) {
-    case kRegId: state_.id = merged & 0xff000000; break;
+    case kRegId:
+      state_.id = merged & 0xff000000;
+      break;
     case kRegTpr:
       state_.tpr = merged & 0xff;
       update_intr();
       break;
-    case kRegEoi: end_of_interrupt(); break;
-    case kRegLdr: state_.ldr = merged & 0xff000000; break;
-    case kRegDfr: state_.dfr = merged | 0x0fffffff; break;  // bits 27:0 read as ones
+    case kRegEoi:
+      end_of_interrupt();
+      break;
+    case kRegLdr:
+      state_.ldr = merged & 0xff000000;
+      break;
+    case kRegDfr:
+      state_.dfr = merged | 0x0fffffff;
+      break;  // bits 27:0 read as ones
     case kRegSvr: {
       // Bits 7:0 spurious vector, 8 APIC software enable, 9 focus processor checking.
       const bool was_enabled = software_enabled();
@@ -513,7 +554,9 @@ void Lapic::write_register(unsigned index, uint32_t value, uint32_t byte_mask) {
       state_.icr_low = merged & kIcrLowWritable;
       send_ipi();
       break;
-    case kRegIcrHigh: state_.icr_high = merged & 0xff000000; break;
+    case kRegIcrHigh:
+      state_.icr_high = merged & 0xff000000;
+      break;
     case kRegInitialCount:
       // §11.5.4: writing the initial count (re)starts the count-down; ignored in TSC-deadline.
       if (timer_mode() == TimerMode::kTscDeadline) break;
@@ -528,7 +571,8 @@ void Lapic::write_register(unsigned index, uint32_t value, uint32_t byte_mask) {
       state_.divide_config = merged & 0xb;
       const uint64_t now = wiring_.clock->now_ns();
       uint64_t ticks = (now - state_.timer_start_ns) / old_divisor;
-      if (timer_mode() == TimerMode::kOneShot) ticks = std::min<uint64_t>(ticks, state_.initial_count);
+      if (timer_mode() == TimerMode::kOneShot)
+        ticks = std::min<uint64_t>(ticks, state_.initial_count);
       if (timer_mode() == TimerMode::kPeriodic && state_.initial_count)
         ticks %= state_.initial_count;
       state_.timer_start_ns = now - ticks * timer_divisor();

@@ -59,40 +59,48 @@ class Lapic : public MmioHandler {
   static constexpr uint64_t kBaseAddressMask = 0x0000000ffffff000ull;  // MAXPHYADDR 36
 
   // LVT indices, in register order 0x320..0x370 (SDM Vol. 3A §11.5.1, Figure 11-8).
-  enum Lvt : unsigned { kLvtTimer, kLvtThermal, kLvtPerf, kLvtLint0, kLvtLint1, kLvtError,
-                        kLvtCount };
+  enum Lvt : unsigned {
+    kLvtTimer,
+    kLvtThermal,
+    kLvtPerf,
+    kLvtLint0,
+    kLvtLint1,
+    kLvtError,
+    kLvtCount
+  };
 
   struct State {
     uint64_t base_msr = kDefaultBase | kBaseBsp | kBaseEnable;
-    uint64_t timer_start_ns = 0;       // virtual time the current count was (re)loaded
+    uint64_t timer_start_ns = 0;          // virtual time the current count was (re)loaded
     uint64_t timer_deadline_ns = kNever;  // the clock timer's armed deadline
-    uint64_t tsc_deadline = 0;         // IA32_TSC_DEADLINE (guest TSC units), 0 = disarmed
-    uint32_t id = 0;                   // register form: APIC ID in bits 31:24
+    uint64_t tsc_deadline = 0;            // IA32_TSC_DEADLINE (guest TSC units), 0 = disarmed
+    uint32_t id = 0;                      // register form: APIC ID in bits 31:24
     uint32_t tpr = 0;
     uint32_t ldr = 0;
     uint32_t dfr = 0xffffffff;
-    uint32_t svr = 0xff;               // software-disabled after reset
+    uint32_t svr = 0xff;  // software-disabled after reset
     std::array<uint32_t, 8> isr{}, tmr{}, irr{};
-    uint32_t esr = 0;                  // the value reads return (latched by the last write)
-    uint32_t esr_pending = 0;          // errors detected since the last ESR write
+    uint32_t esr = 0;          // the value reads return (latched by the last write)
+    uint32_t esr_pending = 0;  // errors detected since the last ESR write
     uint32_t icr_low = 0, icr_high = 0;
     std::array<uint32_t, kLvtCount> lvt{};
     uint32_t initial_count = 0;
     uint32_t divide_config = 0;
     uint8_t lint0_level = 0, lint1_level = 0;
-    uint8_t pad[6] = {};               // explicit, so State bytes compare deterministically
+    uint8_t pad[2] = {};  // explicit, so State bytes compare deterministically
   };
   static_assert(std::is_trivially_copyable_v<State>);
+  static_assert(std::has_unique_object_representations_v<State>, "no hidden padding");
 
   struct Wiring {
     uint8_t apic_id = 0;
     Clock* clock = nullptr;
     Clock::TimerId timer = 0;
-    IrqLine intr;                                   // the CPU's INTR input
-    std::function<int()> pic_acknowledge;           // 8259 INTA: vector, or -1 if none
-    std::function<void(uint8_t vector)> eoi_broadcast;  // EOI of a level-triggered vector
-    std::function<void()> nmi;                      // NMI to the CPU (optional)
-    std::function<uint64_t()> tsc_offset;           // guest TSC - virtual ns (optional)
+    IrqLine intr{};                                       // the CPU's INTR input
+    std::function<int()> pic_acknowledge{};               // 8259 INTA: vector, or -1 if none
+    std::function<void(uint8_t vector)> eoi_broadcast{};  // EOI of a level-triggered vector
+    std::function<void()> nmi{};                          // NMI to the CPU (optional)
+    std::function<uint64_t()> tsc_offset{};               // guest TSC - virtual ns (optional)
   };
 
   explicit Lapic(Wiring wiring);
@@ -127,6 +135,7 @@ class Lapic : public MmioHandler {
   void timer_expired();
 
   // CR8 is an alias of TPR[7:4] (SDM Vol. 3A §11.8.6); the Machine may relay MOV CR8 here.
+  // The value is the whole 8-bit TPR: set_task_priority(cr8 << 4), cr8 = task_priority() >> 4.
   uint8_t task_priority() const { return uint8_t(state_.tpr); }
   void set_task_priority(uint8_t tpr);
 
