@@ -55,17 +55,9 @@ void Cpu::flush_tlb(bool include_global) {
 
 // --- Segmentation --------------------------------------------------------------------------
 
-uint64_t Cpu::linear_address(unsigned seg, uint64_t offset, unsigned size, Access access) {
+uint64_t Cpu::legacy_linear_address(unsigned seg, uint64_t offset, unsigned size,
+                                    Access access) {
   const Segment& s = state.seg[seg];
-  if (in_64bit_code()) {
-    uint64_t linear = offset;
-    if (seg == kFs || seg == kGs) linear += s.base;
-    // Non-canonical addresses fault: #SS for stack references, #GP otherwise (SDM Vol. 3 §6.15).
-    if (uint64_t(int64_t(linear << 16) >> 16) != linear ||
-        uint64_t(int64_t((linear + size - 1) << 16) >> 16) != linear + size - 1)
-      raise(seg == kSs ? vec::kSs : vec::kGp, 0);
-    return linear;
-  }
   // Legacy and compatibility modes: limit and type checks (SDM Vol. 3 §5.3, §5.4).
   uint64_t last = offset + size - 1;
   uint8_t fault = seg == kSs ? vec::kSs : vec::kGp;

@@ -178,8 +178,20 @@ class Cpu {
   bool v86_mode() const { return state.rflags & flags::kVm; }
   bool user_mode() const { return state.cpl == 3; }
 
-  // Segment + offset → linear address, with the mode's limit/canonical checks.
-  uint64_t linear_address(unsigned seg, uint64_t offset, unsigned size, Access access);
+  // Segment + offset → linear address, with the mode's limit/canonical checks. 64-bit code
+  // (the common case) is handled inline.
+  uint64_t linear_address(unsigned seg, uint64_t offset, unsigned size, Access access) {
+    if (in_64bit_code()) {
+      uint64_t linear = offset;
+      if (seg == kFs || seg == kGs) linear += state.seg[seg].base;
+      // Canonical: bits 63..47 all equal, for the first and the last byte.
+      if (((linear + (1ull << 47)) >> 48) | ((linear + size - 1 + (1ull << 47)) >> 48))
+        raise(seg == kSs ? vec::kSs : vec::kGp, 0);
+      return linear;
+    }
+    return legacy_linear_address(seg, offset, size, access);
+  }
+  uint64_t legacy_linear_address(unsigned seg, uint64_t offset, unsigned size, Access access);
 
   // Data accesses through a segment at the current privilege level. size ∈ {1,2,4,8}.
   uint64_t read(unsigned seg, uint64_t offset, unsigned size) {

@@ -13,26 +13,91 @@ namespace rwd::sem {
 
 enum class AluOp { kAdd, kAdc, kSub, kSbb, kCmp, kAnd, kOr, kXor, kTest };
 
+// Result and flags of an ALU operation.
+template <AluOp kOp, unsigned N>
+REWIND_INLINE uint64_t alu_compute(uint64_t a, uint64_t b, uint64_t carry, uint64_t* f) {
+  uint64_t r;
+  switch (kOp) {
+    case AluOp::kAdd: r = a + b; *f = flags_add(a, b, r, 0, N); break;
+    case AluOp::kAdc: r = a + b + carry; *f = flags_add(a, b, r, carry, N); break;
+    case AluOp::kSub:
+    case AluOp::kCmp: r = a - b; *f = flags_sub(a, b, r, 0, N); break;
+    case AluOp::kSbb: r = a - b - carry; *f = flags_sub(a, b, r, carry, N); break;
+    case AluOp::kAnd:
+    case AluOp::kTest: r = a & b; *f = flags_logic(r, N); break;
+    case AluOp::kOr: r = a | b; *f = flags_logic(r, N); break;
+    default: r = a ^ b; *f = flags_logic(r, N); break;
+  }
+  // Logic ops clear OF and CF; AF is undefined there and we clear it like current CPUs.
+  return r;
+}
+
 template <AluOp kOp, unsigned N>
 void alu(Cpu& c, const Insn& i) {
   const uint64_t a = read_op(c, i, 0, N);
   const uint64_t b = read_op(c, i, 1, N);
-  const uint64_t carry = c.state.rflags & flags::kCf;
-  uint64_t r, f;
-  switch (kOp) {
-    case AluOp::kAdd: r = a + b; f = flags_add(a, b, r, 0, N); break;
-    case AluOp::kAdc: r = a + b + carry; f = flags_add(a, b, r, carry, N); break;
-    case AluOp::kSub:
-    case AluOp::kCmp: r = a - b; f = flags_sub(a, b, r, 0, N); break;
-    case AluOp::kSbb: r = a - b - carry; f = flags_sub(a, b, r, carry, N); break;
-    case AluOp::kAnd:
-    case AluOp::kTest: r = a & b; f = flags_logic(r, N); break;
-    case AluOp::kOr: r = a | b; f = flags_logic(r, N); break;
-    case AluOp::kXor: r = a ^ b; f = flags_logic(r, N); break;
-  }
+  uint64_t f;
+  const uint64_t r = alu_compute<kOp, N>(a, b, c.state.rflags & flags::kCf, &f);
   if (kOp != AluOp::kCmp && kOp != AluOp::kTest) write_op(c, i, 0, N, r);
-  // Logic ops clear OF and CF; AF is undefined there and we clear it like current CPUs.
   set_flags(c, flags::kArith, f);
+}
+
+// Operand-kind specialisations of the hottest instructions: the decoder picks one per
+// (destination kind, source kind), so the interpreter's path has no kind dispatch and a
+// read-modify-write memory destination computes its address once.
+template <OperandKind K, unsigned N>
+REWIND_INLINE uint64_t read_k(Cpu& c, const Insn& i, unsigned n) {
+  const Operand& o = i.op[n];
+  if constexpr (K == OperandKind::kReg) {
+    if constexpr (N == 1)
+      return read_reg(c, o, 1);  // may be AH..BH
+    else
+      return c.gpr(o.reg, N);
+  } else if constexpr (K == OperandKind::kImm) {
+    return uint64_t(o.value) & size_mask(N);
+  } else {
+    return c.read(o.seg, effective_address(c, i, o), N);
+  }
+}
+
+template <unsigned N>
+REWIND_INLINE void write_reg_k(Cpu& c, const Operand& o, uint64_t v) {
+  if constexpr (N == 1)
+    write_reg(c, o, 1, v);
+  else
+    c.set_gpr(o.reg, N, v);
+}
+
+template <AluOp kOp, unsigned N, OperandKind K0, OperandKind K1>
+void alu_k(Cpu& c, const Insn& i) {
+  const Operand& d = i.op[0];
+  uint64_t a, ea = 0;
+  if constexpr (K0 == OperandKind::kMem) {
+    ea = effective_address(c, i, d);
+    a = c.read(d.seg, ea, N);
+  } else {
+    a = read_k<K0, N>(c, i, 0);
+  }
+  const uint64_t b = read_k<K1, N>(c, i, 1);
+  uint64_t f;
+  const uint64_t r = alu_compute<kOp, N>(a, b, c.state.rflags & flags::kCf, &f);
+  if constexpr (kOp != AluOp::kCmp && kOp != AluOp::kTest) {
+    if constexpr (K0 == OperandKind::kMem)
+      c.write(d.seg, ea, N, r);
+    else
+      write_reg_k<N>(c, d, r);
+  }
+  set_flags(c, flags::kArith, f);
+}
+
+template <unsigned N, OperandKind K0, OperandKind K1>
+void mov_k(Cpu& c, const Insn& i) {
+  const uint64_t v = read_k<K1, N>(c, i, 1);
+  const Operand& d = i.op[0];
+  if constexpr (K0 == OperandKind::kMem)
+    c.write(d.seg, effective_address(c, i, d), N, v);
+  else
+    write_reg_k<N>(c, d, v);
 }
 
 template <unsigned N> void add(Cpu& c, const Insn& i) { alu<AluOp::kAdd, N>(c, i); }

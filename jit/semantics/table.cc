@@ -42,18 +42,61 @@ Handler string_handler(const Insn& i) {
 
 void unimplemented(Cpu& c, const Insn&) { c.raise(vec::kUd); }
 
+// Picks the operand-kind specialisation of an ALU instruction, or the generic form.
+template <AluOp kOp, unsigned N>
+Handler alu_by_kinds(const Insn& i) {
+  using K = OperandKind;
+  const K k0 = i.op[0].kind, k1 = i.op[1].kind;
+  if (k0 == K::kReg && (i.op[0].reg_class == RegClass::kGpr ||
+                        (N == 1 && i.op[0].reg_class == RegClass::kGpr8High))) {
+    if (k1 == K::kReg) return &alu_k<kOp, N, K::kReg, K::kReg>;
+    if (k1 == K::kMem) return &alu_k<kOp, N, K::kReg, K::kMem>;
+    if (k1 == K::kImm) return &alu_k<kOp, N, K::kReg, K::kImm>;
+  } else if (k0 == K::kMem) {
+    if (k1 == K::kReg) return &alu_k<kOp, N, K::kMem, K::kReg>;
+    if (k1 == K::kImm) return &alu_k<kOp, N, K::kMem, K::kImm>;
+  }
+  return &alu<kOp, N>;
+}
+template <AluOp kOp>
+Handler alu_handler(const Insn& i) {
+  switch (i.op[0].size) {
+    case 1: return alu_by_kinds<kOp, 1>(i);
+    case 2: return alu_by_kinds<kOp, 2>(i);
+    case 4: return alu_by_kinds<kOp, 4>(i);
+    case 8: return alu_by_kinds<kOp, 8>(i);
+    default: return nullptr;
+  }
+}
+
+template <unsigned N>
+Handler mov_by_kinds(const Insn& i) {
+  using K = OperandKind;
+  const K k0 = i.op[0].kind, k1 = i.op[1].kind;
+  const bool r0 = k0 == K::kReg && (i.op[0].reg_class == RegClass::kGpr ||
+                                    (N == 1 && i.op[0].reg_class == RegClass::kGpr8High));
+  const bool r1 = k1 == K::kReg && (i.op[1].reg_class == RegClass::kGpr ||
+                                    (N == 1 && i.op[1].reg_class == RegClass::kGpr8High));
+  if (r0 && r1) return &mov_k<N, K::kReg, K::kReg>;
+  if (r0 && k1 == K::kMem) return &mov_k<N, K::kReg, K::kMem>;
+  if (r0 && k1 == K::kImm) return &mov_k<N, K::kReg, K::kImm>;
+  if (k0 == K::kMem && r1) return &mov_k<N, K::kMem, K::kReg>;
+  if (k0 == K::kMem && k1 == K::kImm) return &mov_k<N, K::kMem, K::kImm>;
+  return &mov<N>;
+}
+
 Handler select_integer(const Insn& i) {
   const unsigned n = i.num_ops ? i.op[0].size : i.op_size;
   switch (ZydisMnemonic(i.mnemonic)) {
-    case ZYDIS_MNEMONIC_ADD: return SIZED(add, n);
-    case ZYDIS_MNEMONIC_ADC: return SIZED(adc, n);
-    case ZYDIS_MNEMONIC_SUB: return SIZED(sub, n);
-    case ZYDIS_MNEMONIC_SBB: return SIZED(sbb, n);
-    case ZYDIS_MNEMONIC_CMP: return SIZED(cmp, n);
-    case ZYDIS_MNEMONIC_AND: return SIZED(and_, n);
-    case ZYDIS_MNEMONIC_OR: return SIZED(or_, n);
-    case ZYDIS_MNEMONIC_XOR: return SIZED(xor_, n);
-    case ZYDIS_MNEMONIC_TEST: return SIZED(test, n);
+    case ZYDIS_MNEMONIC_ADD: return alu_handler<AluOp::kAdd>(i);
+    case ZYDIS_MNEMONIC_ADC: return alu_handler<AluOp::kAdc>(i);
+    case ZYDIS_MNEMONIC_SUB: return alu_handler<AluOp::kSub>(i);
+    case ZYDIS_MNEMONIC_SBB: return alu_handler<AluOp::kSbb>(i);
+    case ZYDIS_MNEMONIC_CMP: return alu_handler<AluOp::kCmp>(i);
+    case ZYDIS_MNEMONIC_AND: return alu_handler<AluOp::kAnd>(i);
+    case ZYDIS_MNEMONIC_OR: return alu_handler<AluOp::kOr>(i);
+    case ZYDIS_MNEMONIC_XOR: return alu_handler<AluOp::kXor>(i);
+    case ZYDIS_MNEMONIC_TEST: return alu_handler<AluOp::kTest>(i);
     case ZYDIS_MNEMONIC_INC: return SIZED(inc, n);
     case ZYDIS_MNEMONIC_DEC: return SIZED(dec, n);
     case ZYDIS_MNEMONIC_NEG: return SIZED(neg, n);
@@ -92,7 +135,13 @@ Handler select_integer(const Insn& i) {
         if (i.op[0].kind == OperandKind::kReg && i.op[1].kind == OperandKind::kReg) return mov_cr;
       if (i.op[0].reg_class == RegClass::kDr || i.op[1].reg_class == RegClass::kDr)
         if (i.op[0].kind == OperandKind::kReg && i.op[1].kind == OperandKind::kReg) return mov_dr;
-      return SIZED(mov, n);
+      switch (n) {
+        case 1: return mov_by_kinds<1>(i);
+        case 2: return mov_by_kinds<2>(i);
+        case 4: return mov_by_kinds<4>(i);
+        case 8: return mov_by_kinds<8>(i);
+        default: return nullptr;
+      }
     case ZYDIS_MNEMONIC_MOVZX: return movzx;
     case ZYDIS_MNEMONIC_MOVSX:
     case ZYDIS_MNEMONIC_MOVSXD: return movsx;
