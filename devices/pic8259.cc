@@ -63,9 +63,15 @@ void Pic8259Pair::intack(Chip& c, int irq) {
 void Pic8259Pair::set_pin(Chip& c, unsigned pin, bool level) {
   const uint8_t bit = uint8_t(1u << pin);
   const bool was = c.pins & bit;
-  if (level) c.pins |= bit; else c.pins &= ~bit;
+  if (level)
+    c.pins |= bit;
+  else
+    c.pins &= ~bit;
   if (c.elcr & bit) {
-    if (level) c.irr |= bit; else c.irr &= ~bit;
+    if (level)
+      c.irr |= bit;
+    else
+      c.irr &= ~bit;
   } else if (level && !was) {
     c.irr |= bit;
   }
@@ -134,10 +140,14 @@ void Pic8259Pair::write_command(Chip& c, uint8_t value) {
   // OCW2: R, SL, EOI (bits 7:5) and the level L2-L0.
   const unsigned level = value & 7;
   switch (value >> 5) {
-    case 0: c.rotate_on_auto_eoi = 0; break;  // clear rotate in AEOI mode
-    case 4: c.rotate_on_auto_eoi = 1; break;  // set rotate in AEOI mode
-    case 1:                                   // non-specific EOI
-    case 5: {                                 // rotate on non-specific EOI
+    case 0:  // clear rotate in AEOI mode
+      c.rotate_on_auto_eoi = 0;
+      break;
+    case 4:  // set rotate in AEOI mode
+      c.rotate_on_auto_eoi = 1;
+      break;
+    case 1:    // non-specific EOI
+    case 5: {  // rotate on non-specific EOI
       const int priority = highest_priority(c, c.isr);
       if (priority == 8) break;
       const int irq = irq_of_priority(c, priority);
@@ -145,20 +155,27 @@ void Pic8259Pair::write_command(Chip& c, uint8_t value) {
       if (value >> 5 == 5) c.lowest_priority = uint8_t(irq);
       break;
     }
-    case 3: c.isr &= ~(1u << level); break;  // specific EOI
-    case 6: c.lowest_priority = uint8_t(level); break;  // set priority
-    case 7:                                             // rotate on specific EOI
+    case 3:  // specific EOI
+      c.isr &= ~(1u << level);
+      break;
+    case 6:  // set priority
+      c.lowest_priority = uint8_t(level);
+      break;
+    case 7:  // rotate on specific EOI
       c.isr &= ~(1u << level);
       c.lowest_priority = uint8_t(level);
       break;
-    default: break;  // 2: no operation
+    default:  // 2: no operation
+      break;
   }
 }
 
 void Pic8259Pair::write_data(Chip& c, uint8_t value) {
   switch (c.init_step) {
-    case 0: c.imr = value; break;  // OCW1
-    case 1:                        // ICW2: T7-T3; the low bits come from the IR level
+    case 0:  // OCW1
+      c.imr = value;
+      break;
+    case 1:  // ICW2: T7-T3; the low bits come from the IR level
       c.vector_base = value & 0xf8;
       c.init_step = c.single ? (c.icw4_needed ? 3 : 0) : 2;
       break;
@@ -175,10 +192,17 @@ void Pic8259Pair::write_data(Chip& c, uint8_t value) {
 
 uint8_t Pic8259Pair::read_byte(uint16_t port) {
   switch (port) {
-    case 0x4d0: return state_.chips[0].elcr;
-    case 0x4d1: return state_.chips[1].elcr;
-    case 0x20: case 0x21: case 0xa0: case 0xa1: break;
-    default: return 0xff;
+    case 0x4d0:
+      return state_.chips[0].elcr;
+    case 0x4d1:
+      return state_.chips[1].elcr;
+    case 0x20:
+    case 0x21:
+    case 0xa0:
+    case 0xa1:
+      break;
+    default:
+      return 0xff;
   }
   const unsigned chip = port >= 0xa0;
   Chip& c = state_.chips[chip];
@@ -205,8 +229,14 @@ void Pic8259Pair::write_byte(uint16_t port, uint8_t value) {
       c.irr = uint8_t((c.irr & ~c.elcr) | (c.pins & c.elcr));
       break;
     }
-    case 0x20: case 0xa0: write_command(state_.chips[port == 0xa0], value); break;
-    case 0x21: case 0xa1: write_data(state_.chips[port == 0xa1], value); break;
+    case 0x20:
+    case 0xa0:
+      write_command(state_.chips[port == 0xa0], value);
+      break;
+    case 0x21:
+    case 0xa1:
+      write_data(state_.chips[port == 0xa1], value);
+      break;
     default:
       REWIND_LOG(kDebug, "pic", "write %#x to unhandled port %#x", value, port);
       return;

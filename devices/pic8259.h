@@ -34,22 +34,22 @@ class Pic8259Pair : public PortHandler {
  public:
   // One 8259A. All fields are bytes so the State has no padding (its bytes are hashed).
   struct Chip {
-    uint8_t irr = 0;           // interrupt request register
-    uint8_t isr = 0;           // in-service register
-    uint8_t imr = 0xff;        // mask; power-on value chosen so an unprogrammed PIC is silent
-    uint8_t pins = 0;          // input line levels (for the master, bit 2 is the slave's INT)
-    uint8_t lowest_priority = 7;  // rotation: the IR with the lowest priority (OCW2 R/SL)
-    uint8_t vector_base = 0;   // ICW2 & 0xf8
-    uint8_t read_isr = 0;      // OCW3 RR/RIS: base+0 reads ISR (1) or IRR (0)
-    uint8_t poll = 0;          // OCW3 P: the next read is a poll
-    uint8_t special_mask = 0;  // OCW3 SMM
-    uint8_t init_step = 0;     // 0 ready; 1, 2, 3: expecting ICW2, ICW3, ICW4
-    uint8_t icw4_needed = 0;   // ICW1 IC4
-    uint8_t single = 0;        // ICW1 SNGL (no ICW3)
-    uint8_t auto_eoi = 0;      // ICW4 AEOI
+    uint8_t irr = 0;                 // interrupt request register
+    uint8_t isr = 0;                 // in-service register
+    uint8_t imr = 0xff;              // mask; power-on value chosen so an unprogrammed PIC is silent
+    uint8_t pins = 0;                // input line levels (for the master, bit 2 is the slave's INT)
+    uint8_t lowest_priority = 7;     // rotation: the IR with the lowest priority (OCW2 R/SL)
+    uint8_t vector_base = 0;         // ICW2 & 0xf8
+    uint8_t read_isr = 0;            // OCW3 RR/RIS: base+0 reads ISR (1) or IRR (0)
+    uint8_t poll = 0;                // OCW3 P: the next read is a poll
+    uint8_t special_mask = 0;        // OCW3 SMM
+    uint8_t init_step = 0;           // 0 ready; 1, 2, 3: expecting ICW2, ICW3, ICW4
+    uint8_t icw4_needed = 0;         // ICW1 IC4
+    uint8_t single = 0;              // ICW1 SNGL (no ICW3)
+    uint8_t auto_eoi = 0;            // ICW4 AEOI
     uint8_t rotate_on_auto_eoi = 0;  // OCW2 rotate-in-AEOI set/clear
     uint8_t special_fully_nested = 0;  // ICW4 SFNM
-    uint8_t elcr = 0;          // 1 = level-triggered
+    uint8_t elcr = 0;                  // 1 = level-triggered
   };
   struct State {
     std::array<Chip, 2> chips{};  // [0] master, [1] slave
