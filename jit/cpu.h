@@ -195,10 +195,21 @@ class Cpu {
 
   // Data accesses through a segment at the current privilege level. size ∈ {1,2,4,8}.
   uint64_t read(unsigned seg, uint64_t offset, unsigned size) {
-    return read_linear(linear_address(seg, offset, size, Access::kRead), size, user_mode());
+    const uint64_t linear = linear_address(seg, offset, size, Access::kRead);
+    const bool user = user_mode();
+    if (user) check_alignment(linear, size);
+    return read_linear(linear, size, user);
   }
   void write(unsigned seg, uint64_t offset, unsigned size, uint64_t value) {
-    write_linear(linear_address(seg, offset, size, Access::kWrite), size, value, user_mode());
+    const uint64_t linear = linear_address(seg, offset, size, Access::kWrite);
+    const bool user = user_mode();
+    if (user) check_alignment(linear, size);
+    write_linear(linear, size, value, user);
+  }
+  // #AC: misaligned data access at CPL 3 with CR0.AM and RFLAGS.AC set (SDM Vol. 3 §6.15).
+  void check_alignment(uint64_t linear, unsigned size) {
+    if ((linear & (size - 1)) && (state.cr0 & cr0::kAm) && (state.rflags & flags::kAc))
+      raise(vec::kAc, 0);
   }
   void read_bytes(unsigned seg, uint64_t offset, void* out, unsigned size);
   void write_bytes(unsigned seg, uint64_t offset, const void* in, unsigned size);

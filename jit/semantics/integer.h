@@ -146,8 +146,9 @@ void shift(Cpu& c, const Insn& i) {
   uint64_t count = i.num_ops > 1 ? read_op(c, i, 1, 1) : 1;
   count &= N == 8 ? 0x3f : 0x1f;
   if (count == 0) {
-    // Flags unchanged, but a memory destination is still written (no-op write) — skip it:
-    // the value is the same and the access was already checked by the read.
+    // Flags unchanged. A 32-bit register destination is still written, which clears bits
+    // 63:32 (SDM Vol. 1 §3.4.1.1; hardware does it even for a masked count of 0).
+    if (N == 4 && i.op[0].kind == OperandKind::kReg) write_op(c, i, 0, 4, a);
     return;
   }
   uint64_t r = 0, f = c.state.rflags;
@@ -242,7 +243,10 @@ void shift_double(Cpu& c, const Insn& i) {
   const uint64_t m = size_mask(N);
   const uint64_t a = read_op(c, i, 0, N), b = read_op(c, i, 1, N);
   unsigned count = read_op(c, i, 2, 1) & (N == 8 ? 0x3f : 0x1f);
-  if (count == 0) return;
+  if (count == 0) {
+    if (N == 4 && i.op[0].kind == OperandKind::kReg) write_op(c, i, 0, 4, a);  // see shift()
+    return;
+  }
   uint64_t r;
   bool cf;
   if (count > kBits) {
@@ -484,8 +488,15 @@ void xchg(Cpu& c, const Insn& i) {
 template <unsigned N>
 void xadd(Cpu& c, const Insn& i) {
   const uint64_t a = read_op(c, i, 0, N), b = read_op(c, i, 1, N), r = a + b;
-  write_op(c, i, 0, N, r);
-  write_op(c, i, 1, N, a);
+  // SDM XADD: SRC := DEST, then DEST := SUM — with one register as both, the sum wins. A
+  // memory destination is written first (it is the one that can fault).
+  if (i.op[0].kind == OperandKind::kMem) {
+    write_op(c, i, 0, N, r);
+    write_op(c, i, 1, N, a);
+  } else {
+    write_op(c, i, 1, N, a);
+    write_op(c, i, 0, N, r);
+  }
   set_flags(c, flags::kArith, flags_add(a, b, r, 0, N));
 }
 
@@ -496,8 +507,10 @@ void cmpxchg(Cpu& c, const Insn& i) {
   if (acc == dst) {
     write_op(c, i, 0, N, read_op(c, i, 1, N));
   } else {
-    // The destination is written back unchanged (the locked cycle always writes).
-    write_op(c, i, 0, N, dst);
+    // A memory destination is written back unchanged (the locked cycle always writes); a
+    // register destination is left alone — no zero-extension of a 32-bit register — as
+    // hardware does despite the SDM's pseudo-code.
+    if (i.op[0].kind == OperandKind::kMem) write_op(c, i, 0, N, dst);
     c.set_gpr(kRax, N, dst);
   }
   set_flags(c, flags::kArith, f);
