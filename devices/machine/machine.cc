@@ -86,7 +86,9 @@ bool Machine::build(std::string* error) {
       if (byte == '\n' || serial_buffer_.size() >= 4096) flush_serial();
     };
   }
-  uart_ = std::make_unique<Uart16550>(0x3f8, IrqLine(), std::move(out));
+  build_interrupt_system();
+  uart_ = std::make_unique<Uart16550>(0x3f8, IrqLine([this](bool l) { set_isa_irq(4, l); }),
+                                      std::move(out));
   ports_.map(0x3f8, 8, uart_.get(), "com1");
   register_device("uart16550@3f8", *uart_);
   for (const DebugExitConfig& d : config_.debug_exits) {
@@ -96,8 +98,135 @@ bool Machine::build(std::string* error) {
     }));
     ports_.map(d.iobase, d.iosize, debug_exits_.back().get(), "isa-debug-exit");
   }
-  // Port 0x80 (POST codes) is written by firmware and kernels for delays; a sink, not an error.
+  // Power-on device state, for resets.
+  ByteWriter w;
+  for (const DeviceEntry& d : devices_) d.save(w);
+  power_on_devices_ = std::move(w.data());
   return true;
+}
+
+void Machine::set_isa_irq(unsigned irq, bool level) {
+  pic_->set_irq(irq, level);
+  ioapic_->set_irq(irq == 0 ? 2 : irq, level);
+}
+
+void Machine::build_interrupt_system() {
+  // The wiring of a Q35 PC's interrupt system (the snapshot order is the registration order):
+  //   ISA devices → 8259 pair → LAPIC LINT0 (ExtINT, virtual wire) → CPU INTR
+  //   ISA devices → IOAPIC pins 0-15 (IRQ0 → pin 2) → LAPIC → CPU INTR
+  //   HPET timers → IOAPIC pins 20-23, or IRQ0/IRQ8 in legacy replacement mode, which then
+  //   disconnects the PIT and the RTC (HPET spec 1.0a §2.4.2).
+  pic_ = std::make_unique<Pic8259Pair>(IrqLine([this](bool l) { lapic_->lint0(l); }));
+  ports_.map(0x20, 2, pic_.get(), "pic-master");
+  ports_.map(0xa0, 2, pic_.get(), "pic-slave");
+  ports_.map(0x4d0, 2, pic_.get(), "elcr");
+  register_device(Pic8259Pair::kName, *pic_);
+
+  Clock::TimerId lapic_timer = clock_.add_timer("lapic-timer", [this] { lapic_->timer_expired(); });
+  lapic_ = std::make_unique<Lapic>(Lapic::Wiring{
+      .apic_id = 0,
+      .clock = &clock_,
+      .timer = lapic_timer,
+      .intr = IrqLine([this](bool l) { cpu_->set_interrupt_line(l); }),
+      .pic_acknowledge = [this] { return pic_->acknowledge(); },
+      .eoi_broadcast = [this](uint8_t vector) { ioapic_->eoi(vector); },
+      .nmi = nullptr,
+      .tsc_offset = [this] { return cpu_->state.tsc_adjust; },
+  });
+  register_device(Lapic::kName, *lapic_);
+  map_lapic();
+
+  ioapic_ = std::make_unique<Ioapic>(
+      [this](uint8_t vector, bool level) { lapic_->accept(vector, level); },
+      [this](uint8_t dest, bool logical) { return lapic_->accepts_destination(dest, logical); });
+  mmio_.map(Ioapic::kDefaultBase, Ioapic::kMmioSize, ioapic_.get(), "ioapic");
+  register_device(Ioapic::kName, *ioapic_);
+
+  Hpet::Wiring hw;
+  hw.clock = &clock_;
+  for (unsigned t = 0; t < Hpet::kTimers; t++)
+    hw.timers[t] = clock_.add_timer("hpet-timer" + std::to_string(t),
+                                    [this, t] { hpet_->timer_expired(t); });
+  hw.set_ioapic_pin = [this](unsigned pin, bool level) { ioapic_->set_irq(pin, level); };
+  hw.irq0 = IrqLine([this](bool l) {
+    if (hpet_->legacy_replacement()) set_isa_irq(0, l);
+  });
+  hw.irq8 = IrqLine([this](bool l) {
+    if (hpet_->legacy_replacement()) set_isa_irq(8, l);
+  });
+  hw.legacy_changed = [](bool) {};
+  hpet_ = std::make_unique<Hpet>(std::move(hw));
+  mmio_.map(Hpet::kDefaultBase, Hpet::kMmioSize, hpet_.get(), "hpet");
+  register_device(Hpet::kName, *hpet_);
+
+  Clock::TimerId pit_timer = clock_.add_timer("pit", [this] { pit_->on_timer(); });
+  pit_ = std::make_unique<Pit8254>(clock_, pit_timer, IrqLine([this](bool l) {
+                                     if (!hpet_->legacy_replacement()) set_isa_irq(0, l);
+                                   }));
+  ports_.map(0x40, 4, pit_.get(), "pit");
+  register_device(Pit8254::kName, *pit_);
+
+  // The RTC's time of day starts from the host's wall clock, read once through the input port
+  // (journaled, so a replay starts from the recorded date).
+  const int64_t boot_time = int64_t(input_.wall_clock(cpu_->position()));
+  Clock::TimerId rtc_timer = clock_.add_timer("rtc", [this] { rtc_->on_timer(); });
+  rtc_ = std::make_unique<RtcCmos>(clock_, rtc_timer, IrqLine([this](bool l) {
+                                     if (!hpet_->legacy_replacement()) set_isa_irq(8, l);
+                                   }),
+                                   boot_time, layout_.low_ram_end, layout_.high_ram_size, 1);
+  ports_.map(0x70, 2, rtc_.get(), "rtc");
+  register_device(RtcCmos::kName, *rtc_);
+
+  auto request_reset = [this] { reset_machine("the guest requested a reset"); };
+  i8042_ = std::make_unique<I8042>(IrqLine([this](bool l) { set_isa_irq(1, l); }),
+                                   IrqLine([this](bool l) { set_isa_irq(12, l); }), request_reset,
+                                   [](bool) {});
+  ports_.map(0x60, 1, i8042_.get(), "i8042-data");
+  ports_.map(0x64, 1, i8042_.get(), "i8042-command");
+  register_device(I8042::kName, *i8042_);
+
+  system_ports_ = std::make_unique<SystemPorts>(
+      clock_, [this](bool gate) { pit_->set_gate2(gate); }, [this] { return pit_->out2(); },
+      request_reset, [](bool) {});
+  ports_.map(0x61, 1, system_ports_.get(), "port61");
+  ports_.map(0x80, 1, system_ports_.get(), "post");
+  ports_.map(0x92, 1, system_ports_.get(), "port92");
+  register_device(SystemPorts::kName, *system_ports_);
+}
+
+void Machine::map_lapic() {
+  // IA32_APIC_BASE moves or disables the xAPIC window.
+  if (lapic_mapped_at_) mmio_.unmap(lapic_.get());
+  lapic_mapped_at_ = 0;
+  if (lapic_->hardware_enabled()) {
+    lapic_mapped_at_ = lapic_->mmio_base();
+    mmio_.map(lapic_mapped_at_, Lapic::kMmioSize, lapic_.get(), "lapic");
+  }
+}
+
+bool Machine::read_device_msr(uint32_t index, uint64_t* value) {
+  return lapic_->read_msr(index, value);
+}
+
+bool Machine::write_device_msr(uint32_t index, uint64_t value) {
+  if (index == 0x1b) {
+    lapic_->set_base_msr(value);
+    map_lapic();
+    return false;  // the CPU keeps IA32_APIC_BASE in its own state too
+  }
+  return lapic_->write_msr(index, value);
+}
+
+void Machine::reset_machine(const std::string& why) {
+  // A reset ends the current instruction, then the run loop reboots: devices return to their
+  // power-on state and the kernel is loaded again, as QEMU's direct kernel boot does.
+  if (config_.no_reboot) {
+    end_run(Outcome::Kind::kTripleFault, 0, why + " (and -no-reboot is set)");
+    return;
+  }
+  REWIND_LOG(kInfo, "machine", "%s: resetting", why.c_str());
+  reset_pending_ = true;
+  cpu_->request_stop();
 }
 
 bool Machine::boot(std::string* error) {
@@ -329,10 +458,15 @@ bool Machine::restore_checkpoint(const std::vector<uint8_t>& data, bool full, st
     std::memcpy(ram_ + n * 4096, bytes, 4096);
     page_hashes_[n] = hash64(bytes, 4096);
   }
+  // Devices derive IRQ levels and timer deadlines from "now": set the position first. The
+  // stored timer deadlines are authoritative and restored after the devices.
+  cpu_->set_position(position);
   for (size_t i = 0; i < devices_.size(); i++) devices_[i].restore(device_bytes[i].data());
   clock_.restore(timers);
   cpu_->load_state(cpu);
-  cpu_->set_position(position);
+  map_lapic();
+  // The CPU's INTR input is the LAPIC's output, which the restored LAPIC knows.
+  cpu_->set_interrupt_line(lapic_->intr_asserted());
   // Page hashes now match RAM; start tracking writes afresh.
   dirty_log_->take(ram_pages());
   cpu_->restart_dirty_tracking();
@@ -417,9 +551,7 @@ void Machine::triple_fault(const std::string& why) {
     return;
   }
   REWIND_LOG(kWarn, "machine", "guest triple fault (%s)%s: resetting", why.c_str(), where);
-  resets_++;
-  std::string error;
-  if (!boot(&error)) end_run(Outcome::Kind::kTripleFault, 1, "reset failed: " + error);
+  reset_pending_ = true;
   cpu_->request_stop();
 }
 
@@ -439,6 +571,21 @@ Outcome Machine::run(uint64_t limit) {
                                         cpu_->position() + kInputSlice, limit});
     StopReason reason = cpu_->run_until(deadline);
     if (outcome_) break;
+    if (reset_pending_) {
+      reset_pending_ = false;
+      resets_++;
+      ByteReader r(power_on_devices_);
+      for (const DeviceEntry& d : devices_) {
+        std::vector<uint8_t> bytes;
+        r.bytes(&bytes);
+        d.restore(bytes.data());
+      }
+      map_lapic();
+      cpu_->set_interrupt_line(false);
+      std::string error;
+      if (!boot(&error)) end_run(Outcome::Kind::kTripleFault, 1, "reset failed: " + error);
+      continue;
+    }
     clock_.run_due(cpu_->position());
     deliver_serial_input();
     if (reason == StopReason::kHalted) {

@@ -14,6 +14,14 @@
 
 #include "devices/bus.h"
 #include "devices/debug_exit.h"
+#include "devices/hpet.h"
+#include "devices/i8042.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/rtc_cmos.h"
+#include "devices/system_ports.h"
 #include "devices/machine/config.h"
 #include "devices/uart16550.h"
 #include "jit/cpu.h"
@@ -99,6 +107,9 @@ class Machine : public CpuHost {
   uint64_t tsc_ticks() override { return Clock::ns_from_position(cpu_->position()); }
   uint64_t random_input() override { return input_.random(cpu_->position()); }
   void triple_fault(const std::string& why) override;
+  int acknowledge_interrupt() override { return lapic_->acknowledge(); }
+  bool read_device_msr(uint32_t index, uint64_t* value) override;
+  bool write_device_msr(uint32_t index, uint64_t value) override;
 
  private:
   Machine(const MachineConfig& config, InputPort& input, std::FILE* serial_out);
@@ -107,6 +118,12 @@ class Machine : public CpuHost {
   void end_run(Outcome::Kind kind, int status, std::string message);
   void deliver_serial_input();
   void flush_serial();
+  void build_interrupt_system();
+  // An ISA interrupt line: to the 8259 pair and to the IOAPIC (IRQ0 arrives on pin 2, as the
+  // MADT's interrupt source override says).
+  void set_isa_irq(unsigned irq, bool level);
+  void map_lapic();
+  void reset_machine(const std::string& why);
   void update_page_hashes();
   template <typename D>
   void register_device(std::string name, D& device);
@@ -130,6 +147,18 @@ class Machine : public CpuHost {
   std::unique_ptr<Cpu> cpu_;
   std::unique_ptr<Uart16550> uart_;
   std::vector<std::unique_ptr<DebugExit>> debug_exits_;
+  std::unique_ptr<Pic8259Pair> pic_;
+  std::unique_ptr<Pit8254> pit_;
+  std::unique_ptr<RtcCmos> rtc_;
+  std::unique_ptr<I8042> i8042_;
+  std::unique_ptr<SystemPorts> system_ports_;
+  std::unique_ptr<Lapic> lapic_;
+  std::unique_ptr<Ioapic> ioapic_;
+  std::unique_ptr<Hpet> hpet_;
+  uint64_t lapic_mapped_at_ = 0;
+  // Device states right after construction: a machine reset restores them (power-on state).
+  std::vector<uint8_t> power_on_devices_;
+  bool reset_pending_ = false;
   std::vector<uint8_t> kernel_image_;
   std::vector<BootModule> modules_;
   std::optional<Outcome> outcome_;
