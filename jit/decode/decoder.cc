@@ -88,6 +88,9 @@ uint8_t map_segment(ZydisRegister r) {
 // Is the instruction part of what this CPU model implements? Everything else is #UD.
 bool supported(const ZydisDecodedInstruction& z, const CpuFeatures& f) {
   if (z.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) return false;  // VEX, EVEX, XOP, 3DNow!
+  // ENDBR32/64 sit in the hint-NOP space: CPUs without CET execute them as NOPs (CET-enabled
+  // binaries, e.g. Debian's busybox, start every function with one).
+  if (z.mnemonic == ZYDIS_MNEMONIC_ENDBR32 || z.mnemonic == ZYDIS_MNEMONIC_ENDBR64) return true;
   switch (z.meta.isa_set) {
     case ZYDIS_ISA_SET_SSE3:
     case ZYDIS_ISA_SET_SSE3X87: return f.sse3;

@@ -301,3 +301,17 @@ TEST(CpuCore, TrapFlagSingleSteps) {
 
 }  // namespace
 }  // namespace rwd::test
+
+namespace rwd::test {
+namespace {
+
+TEST(CpuCore, EndbrIsANopWithoutCet) {
+  CpuHarness h(CpuHarness::Mode::kLong64, "core2duo");
+  h.load_code({0xf3, 0x0f, 0x1e, 0xfa, 0xb8, 0x07, 0, 0, 0});  // endbr64; mov eax, 7
+  h.run(2);
+  EXPECT_EQ(h.delivered_vector(), -1);
+  EXPECT_EQ(h.cpu().state.gpr[kRax], 7u);
+}
+
+}  // namespace
+}  // namespace rwd::test
