@@ -20,6 +20,10 @@ void PortBus::map(uint16_t base, uint32_t length, PortHandler* handler, std::str
             [](const Range& a, const Range& b) { return a.base < b.base; });
 }
 
+void PortBus::unmap(PortHandler* handler) {
+  std::erase_if(ranges_, [handler](const Range& r) { return r.handler == handler; });
+}
+
 const PortBus::Range* PortBus::find(uint16_t port) const {
   for (const Range& r : ranges_)
     if (port >= r.base && port < r.base + r.length) return &r;

@@ -34,6 +34,7 @@ struct UnassignedStats {
 class PortBus {
  public:
   void map(uint16_t base, uint32_t length, PortHandler* handler, std::string name);
+  void unmap(PortHandler* handler);
   uint32_t read(uint16_t port, unsigned size);
   void write(uint16_t port, unsigned size, uint32_t value);
   const UnassignedStats& unassigned() const { return unassigned_; }

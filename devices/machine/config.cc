@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "devices/machine/config.h"
 
+#include "devices/acpi/smbios.h"
+
 #include <cstdlib>
 #include <map>
 
@@ -144,6 +146,11 @@ bool parse_machine_flag(const std::vector<std::string>& args, size_t* index, Mac
         return false;
       }
     }
+  } else if (flag == "-smbios") {
+    if (!value(&v)) return false;
+    SmbiosConfig check;
+    if (!parse_smbios_option(v, &check, error)) return false;
+    cfg->smbios.push_back(v);
   } else if (flag == "-no-reboot") {
     cfg->no_reboot = true;
   } else if (flag == "-accel" || flag == "-enable-kvm") {

@@ -28,6 +28,7 @@ struct MachineConfig {
   std::vector<DebugExitConfig> debug_exits;
   bool no_reboot = false;
   std::string machine = "q35";
+  std::vector<std::string> smbios;  // -smbios options, QEMU spelling
   // Image bytes by path, used instead of reading the file (packed recordings).
   std::map<std::string, std::vector<uint8_t>> file_contents;
 };

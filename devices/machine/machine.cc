@@ -10,6 +10,9 @@
 
 #include "base/check.h"
 #include "base/log.h"
+#include "devices/acpi/smbios.h"
+#include "devices/acpi/tables.h"
+#include "devices/loader/linux.h"
 #include "devices/loader/multiboot.h"
 #include "replay/checksum.h"
 
@@ -87,6 +90,7 @@ bool Machine::build(std::string* error) {
     };
   }
   build_interrupt_system();
+  build_chipset();
   uart_ = std::make_unique<Uart16550>(0x3f8, IrqLine([this](bool l) { set_isa_irq(4, l); }),
                                       std::move(out));
   ports_.map(0x3f8, 8, uart_.get(), "com1");
@@ -194,6 +198,123 @@ void Machine::build_interrupt_system() {
   register_device(SystemPorts::kName, *system_ports_);
 }
 
+void Machine::build_chipset() {
+  // PCI: the Q35 host bridge at 00:00.0 and the ICH9 LPC bridge at 00:1f.0. CONFIG_ADDRESS and
+  // CONFIG_DATA are mapped around 0xCF9 so that byte accesses there reach the reset register.
+  pci_ = std::make_unique<PciBus>([this](unsigned pirq, bool level) { lpc_->set_pirq(pirq, level); });
+  ports_.map(0xcf8, 1, pci_.get(), "pci-config-address");
+  ports_.map(0xcfa, 2, pci_.get(), "pci-config-address");
+  ports_.map(0xcfc, 4, pci_.get(), "pci-config-data");
+  register_device(PciBus::kName, *pci_);
+  mch_ = std::make_unique<Q35Host>(layout_.low_ram_end, [this](const Q35Host::EcamWindow& w) {
+    if (ecam_mapped_size_) mmio_.unmap(pci_.get());
+    ecam_mapped_size_ = w.enabled ? w.size : 0;
+    if (w.enabled) mmio_.map(w.base, w.size, pci_.get(), "pci-ecam");
+  });
+  pci_->attach(Q35Host::kSlot, 0, mch_.get());
+  register_device(Q35Host::kName, *mch_);
+  lpc_ = std::make_unique<Ich9Lpc>(Ich9Lpc::Wiring{
+      .set_ioapic_pin = [this](unsigned pin, bool level) { ioapic_->set_irq(pin, level); },
+      .set_isa_irq = [this](unsigned irq, bool level) { pic_->set_irq(irq, level); },
+      .pm_io_changed =
+          [this](bool enabled, uint16_t base) {
+            if (pm_mapped_at_) ports_.unmap(acpi_pm_.get());
+            pm_mapped_at_ = enabled ? base : 0;
+            if (enabled) ports_.map(base, AcpiPm::kIoSize, acpi_pm_.get(), "acpi-pm");
+          },
+  });
+  pci_->attach(Ich9Lpc::kSlot, 0, lpc_.get());
+  register_device(Ich9Lpc::kName, *lpc_);
+  Clock::TimerId pm_timer = clock_.add_timer("acpi-pm-timer", [this] { acpi_pm_->timer_expired(); });
+  acpi_pm_ = std::make_unique<AcpiPm>(AcpiPm::Wiring{
+      .clock = &clock_,
+      .timer = pm_timer,
+      .sci = IrqLine([this](bool l) { lpc_->set_sci(l); }),
+      .power_off = [this] { end_run(Outcome::Kind::kPowerOff, 0, "the guest powered off (ACPI S5)"); },
+  });
+  register_device(AcpiPm::kName, *acpi_pm_);
+  reset_control_ = std::make_unique<ResetControl>(
+      [this] { reset_machine("the guest reset the machine through port 0xcf9"); });
+  ports_.map(0xcf9, 1, reset_control_.get(), "reset-control");
+  register_device(ResetControl::kName, *reset_control_);
+
+  fw_cfg_ = std::make_unique<FwCfg>(
+      FwCfg::Config{.ram_size = ram_size_, .cpus = 1, .max_cpus = 1},
+      [this](uint64_t addr, void* buf, size_t len, bool write) {
+        return write ? write_phys(addr, buf, len) : read_phys(addr, buf, len);
+      });
+  ports_.map(FwCfg::kSelectorPort, FwCfg::kPortCount, fw_cfg_.get(), "fw_cfg");
+  register_device(FwCfg::kName, *fw_cfg_);
+}
+
+bool Machine::install_firmware_tables(std::string* error) {
+  // Layout below 4 GiB (as QEMU + SeaBIOS present it to Linux): the ACPI and SMBIOS tables
+  // in the last 128 KiB of low RAM, the RSDP and SMBIOS entry point in the BIOS area.
+  constexpr uint64_t kTablesSize = 128 << 10;
+  constexpr uint64_t kRsdpAddress = 0xf0000, kSmbiosEntry = 0xf0040;
+  const uint64_t tables = (layout_.low_ram_end - kTablesSize) & ~0xfffull;
+
+  AcpiConfig acpi;
+  acpi.tables_address = tables;
+  acpi.hpet_capabilities_low = uint32_t(hpet_->mmio_read(0, 4));
+  acpi.ecam_base = Q35Host::kEcamDefaultBase;
+  acpi.pm_base = AcpiPm::kDefaultBase;
+  acpi.sci_irq = AcpiPm::kSciIrq;
+  acpi.slp_typ_s5 = AcpiPm::kSlpTypS5;
+  acpi.pm_timer_32bit = AcpiPm::kTimerValExt;
+  acpi.reset_value = ResetControl::kResetValue;
+  acpi.pirq_for = [](unsigned slot, unsigned pin) { return pirq_for(slot, pin); };
+  acpi.pci_mmio32_start = std::max<uint64_t>(layout_.low_ram_end, 0xc0000000);
+  acpi.pci_mmio32_end = 0xfebfffff;
+  AcpiTables t = build_acpi_tables(acpi);
+
+  SmbiosConfig smbios;
+  for (const std::string& option : config_.smbios)
+    if (!parse_smbios_option(option, &smbios, error)) return false;
+  auto leaf1 = config_.cpu.cpuid(1, 0);
+  smbios.cpuid_signature = leaf1[0];
+  smbios.cpuid_features = leaf1[3];
+  smbios.ram_size = ram_size_;
+  smbios.memory_ranges = {{0, layout_.low_ram_end}};
+  if (layout_.high_ram_size) smbios.memory_ranges.push_back({1ull << 32, layout_.high_ram_size});
+  const uint64_t smbios_table = (tables + t.blob.size() + 15) & ~15ull;
+  SmbiosTables st = build_smbios_tables(smbios, uint32_t(smbios_table));
+  if (smbios_table + st.table.size() > layout_.low_ram_end) {
+    *error = "internal: firmware tables do not fit";
+    return false;
+  }
+  if (!write_phys(tables, t.blob.data(), t.blob.size()) ||
+      !write_phys(kRsdpAddress, t.rsdp.data(), t.rsdp.size()) ||
+      !write_phys(smbios_table, st.table.data(), st.table.size()) ||
+      !write_phys(kSmbiosEntry, st.entry_point.data(), st.entry_point.size())) {
+    *error = "internal: firmware tables outside RAM";
+    return false;
+  }
+  rsdp_address_ = kRsdpAddress;
+
+  // The memory map (e820) that firmware would report.
+  e820_.clear();
+  e820_.push_back({0, 0x9fc00, e820::kRam});
+  e820_.push_back({0x9fc00, 0x400, e820::kReserved});
+  e820_.push_back({0xf0000, 0x10000, e820::kReserved});
+  e820_.push_back({0x100000, tables - 0x100000, e820::kRam});
+  e820_.push_back({tables, layout_.low_ram_end - tables, e820::kAcpi});
+  e820_.push_back({Q35Host::kEcamDefaultBase, Q35Host::kEcamDefaultSize, e820::kReserved});
+  e820_.push_back({0xfed1c000, 0x4000, e820::kReserved});  // ICH9 RCBA
+  e820_.push_back({0xfffc0000, 0x40000, e820::kReserved});
+  if (layout_.high_ram_size) e820_.push_back({1ull << 32, layout_.high_ram_size, e820::kRam});
+  std::vector<uint8_t> e820_file;
+  for (const E820Entry& e : e820_) {
+    uint8_t entry[20];
+    std::memcpy(entry, &e.addr, 8);
+    std::memcpy(entry + 8, &e.size, 8);
+    std::memcpy(entry + 16, &e.type, 4);
+    e820_file.insert(e820_file.end(), entry, entry + 20);
+  }
+  fw_cfg_->add_file("etc/e820", e820_file);
+  return true;
+}
+
 void Machine::map_lapic() {
   // IA32_APIC_BASE moves or disables the xAPIC window.
   if (lapic_mapped_at_) mmio_.unmap(lapic_.get());
@@ -236,7 +357,7 @@ bool Machine::boot(std::string* error) {
   }
   if (kernel_image_.empty()) {
     if (!read_file(config_, config_.kernel, &kernel_image_, error)) return false;
-    if (!config_.initrd.empty()) {
+    if (!config_.initrd.empty() && !is_bzimage(kernel_image_)) {
       // QEMU's multiboot -initrd: comma-separated modules, each "file [args]".
       size_t start = 0;
       while (start <= config_.initrd.size()) {
@@ -252,24 +373,40 @@ bool Machine::boot(std::string* error) {
       }
     }
   }
-  if (!is_multiboot(kernel_image_)) {
-    *error = "'" + config_.kernel + "' is not a multiboot kernel";
+  const bool linux_kernel = is_bzimage(kernel_image_);
+  if (!linux_kernel && !is_multiboot(kernel_image_)) {
+    *error = "'" + config_.kernel + "' is neither a Linux bzImage nor a multiboot kernel";
     return false;
-  }
-  if (resets_ > 0) {
-    // A reset starts from zeroed RAM. Dropping the pages zeroes them lazily, without touching
-    // (and so committing) all of guest RAM the way a memset would.
-    ::madvise(ram_, ram_size_, MADV_DONTNEED);
   }
   cpu_->reset();
+  // What firmware would have done before handing over to the kernel: decode the ECAM window
+  // and the ACPI PM block (SeaBIOS programs PCIEXBAR and PMBASE), and build the tables.
+  mch_->enable_ecam(Q35Host::kEcamDefaultBase);
+  lpc_->enable_pm_io(AcpiPm::kDefaultBase);
+  if (!install_firmware_tables(error)) return false;
   CpuState s = cpu_->state;
-  std::string cmdline = config_.kernel + (config_.append.empty() ? "" : " " + config_.append);
-  PhysWriter writer = [this](uint64_t addr, const void* data, size_t len) {
-    return write_phys(addr, data, len);
-  };
-  if (!load_multiboot(kernel_image_, cmdline, modules_, layout_, writer, &s, error)) {
-    *error = "'" + config_.kernel + "': " + *error;
-    return false;
+  if (linux_kernel) {
+    if (!config_.initrd.empty() && initrd_image_.empty() &&
+        !read_file(config_, config_.initrd, &initrd_image_, error))
+      return false;
+    LinuxBootLayout boot_layout{layout_, e820_, rsdp_address_};
+    PhysWriter writer = [this](uint64_t addr, const void* data, size_t len) {
+      return write_phys(addr, data, len);
+    };
+    if (!load_linux(kernel_image_, initrd_image_, config_.append, boot_layout, writer, &s,
+                    error)) {
+      *error = "'" + config_.kernel + "': " + *error;
+      return false;
+    }
+  } else {
+    std::string cmdline = config_.kernel + (config_.append.empty() ? "" : " " + config_.append);
+    PhysWriter writer = [this](uint64_t addr, const void* data, size_t len) {
+      return write_phys(addr, data, len);
+    };
+    if (!load_multiboot(kernel_image_, cmdline, modules_, layout_, writer, &s, error)) {
+      *error = "'" + config_.kernel + "': " + *error;
+      return false;
+    }
   }
   cpu_->load_state(s);
   return true;

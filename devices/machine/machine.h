@@ -14,6 +14,10 @@
 
 #include "devices/bus.h"
 #include "devices/debug_exit.h"
+#include "devices/fw_cfg.h"
+#include "devices/loader/linux.h"
+#include "devices/pci.h"
+#include "devices/q35.h"
 #include "devices/hpet.h"
 #include "devices/i8042.h"
 #include "devices/ioapic.h"
@@ -124,6 +128,9 @@ class Machine : public CpuHost {
   void set_isa_irq(unsigned irq, bool level);
   void map_lapic();
   void reset_machine(const std::string& why);
+  void build_chipset();
+  // ACPI and SMBIOS tables in guest memory, and the memory map that describes them.
+  bool install_firmware_tables(std::string* error);
   void update_page_hashes();
   template <typename D>
   void register_device(std::string name, D& device);
@@ -155,6 +162,17 @@ class Machine : public CpuHost {
   std::unique_ptr<Lapic> lapic_;
   std::unique_ptr<Ioapic> ioapic_;
   std::unique_ptr<Hpet> hpet_;
+  std::unique_ptr<PciBus> pci_;
+  std::unique_ptr<Q35Host> mch_;
+  std::unique_ptr<Ich9Lpc> lpc_;
+  std::unique_ptr<AcpiPm> acpi_pm_;
+  std::unique_ptr<ResetControl> reset_control_;
+  std::unique_ptr<FwCfg> fw_cfg_;
+  uint64_t ecam_mapped_size_ = 0;
+  uint16_t pm_mapped_at_ = 0;
+  std::vector<E820Entry> e820_;
+  uint64_t rsdp_address_ = 0;
+  std::vector<uint8_t> initrd_image_;
   uint64_t lapic_mapped_at_ = 0;
   // Device states right after construction: a machine reset restores them (power-on state).
   std::vector<uint8_t> power_on_devices_;
