@@ -268,7 +268,10 @@ int cmd_replay(const std::vector<std::string>& args) {
     return 2;
   }
   if (seek != kNever) {
-    SessionResult r = seek_session(options.recording, seek);
+    ProgressBar seek_bar;
+    SessionResult r = seek_session(options.recording, seek, [&seek_bar](uint64_t p, uint64_t end) {
+      seek_bar.update(p, end);
+    });
     if (r.exit_status == 0) std::printf("%s\n", r.message.c_str());
     else std::fprintf(stderr, "rewind: %s\n", r.message.c_str());
     return r.exit_status;

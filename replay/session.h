@@ -58,7 +58,8 @@ SessionResult replay_session(const ReplayOptions& options);
 // Moves to `position` the fast way: restores the nearest stored checkpoint at or before it
 // (full checkpoint + incrementals) and runs forward from there. On success the result's
 // position is `position` (or the end of the recording) and message holds the state hash.
-SessionResult seek_session(const std::string& recording, uint64_t position);
+SessionResult seek_session(const std::string& recording, uint64_t position,
+                           const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
 
 // Restores each stored checkpoint in turn into a fresh machine and runs to the next one,
 // checking that the state hash matches the stored one.

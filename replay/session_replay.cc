@@ -305,7 +305,8 @@ SessionResult replay_session(const ReplayOptions& options) {
   return result;
 }
 
-SessionResult seek_session(const std::string& recording, uint64_t position) {
+SessionResult seek_session(const std::string& recording, uint64_t position,
+                           const std::function<void(uint64_t, uint64_t)>& progress) {
   Loaded l;
   std::string error;
   if (!load(recording, &l, true, &error)) return SessionResult{2, error};
@@ -324,7 +325,12 @@ SessionResult seek_session(const std::string& recording, uint64_t position) {
       return SessionResult{2, error};
   }
   port.seek(machine->position());
-  machine->run(position);
+  // Run forward in slices so a long seek can report progress.
+  while (machine->position() < position) {
+    Outcome o = machine->run(std::min(position, machine->position() + 20'000'000));
+    if (progress) progress(machine->position(), position);
+    if (o.kind != Outcome::Kind::kRunning) break;
+  }
   SessionResult r;
   r.position = machine->position();
   char buf[96];
