@@ -27,7 +27,7 @@
 namespace rwd::format {
 
 // Bump on any change that can alter a recording's bytes or its guest-visible meaning.
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: manifest carries the machine layout
 
 constexpr char kFileMagic[8] = {'R', 'W', 'D', 'R', 'E', 'C', '\r', '\n'};
 constexpr uint32_t kBlockMagic = 0x42445752;  // "RWDB"

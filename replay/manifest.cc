@@ -17,6 +17,7 @@ std::vector<uint8_t> encode_manifest(const Manifest& m) {
     w.u64(i.hash);
     w.u64(i.size);
   }
+  w.string(m.machine_layout);
   return std::move(w.data());
 }
 
@@ -36,6 +37,7 @@ bool decode_manifest(const std::vector<uint8_t>& raw, Manifest* m, std::string* 
     ok = r.string(&img.role) && r.string(&img.path) && r.u64(&img.hash) && r.u64(&img.size);
     m->images.push_back(img);
   }
+  ok = ok && r.string(&m->machine_layout, 1 << 16);
   if (!ok || !r.at_end()) {
     *error = "malformed manifest" + (r.error().empty() ? std::string() : ": " + r.error());
     return false;

@@ -25,6 +25,9 @@ struct Manifest {
   std::vector<std::string> machine_args;
   uint64_t checkpoint_interval = 0;
   std::vector<ManifestImage> images;
+  // The machine's snapshot layout (devices, their state sizes, timers): a replay on a rewind
+  // whose machine differs is refused before it can diverge.
+  std::string machine_layout;
 };
 
 std::vector<uint8_t> encode_manifest(const Manifest& m);

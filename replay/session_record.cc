@@ -68,6 +68,13 @@ SessionResult record_session(const RecordOptions& options) {
     contents.push_back(std::move(bytes));
   }
 
+  LiveInputPort live(options.serial_in_fd);
+  RecordingInputPort port(live);
+  auto machine = Machine::create(cfg, port, options.serial_out, &error);
+  if (!machine) return fail(error);
+  Machine& m = *machine;
+  manifest.machine_layout = m.layout_fingerprint();
+
   RecordingWriter writer;
   if (!writer.open(options.output, &error)) return fail(error);
   if (!writer.append(format::BlockType::kManifest, 0, 0, 0, encode_manifest(manifest), &error))
@@ -83,11 +90,6 @@ SessionResult record_session(const RecordOptions& options) {
     }
   }
 
-  LiveInputPort live(options.serial_in_fd);
-  RecordingInputPort port(live);
-  auto machine = Machine::create(cfg, port, options.serial_out, &error);
-  if (!machine) return fail(error);
-  Machine& m = *machine;
 
   uint64_t journal_start = 0;
   auto flush_journal = [&](uint64_t position) {

@@ -175,6 +175,10 @@ SessionResult replay_session(const ReplayOptions& options) {
   auto machine = Machine::create(l.config, port, options.serial_out, &error);
   if (!machine) return fail(2, error);
   Machine& m = *machine;
+  if (m.layout_fingerprint() != l.manifest.machine_layout)
+    return fail(2, "'" + options.recording + "' was recorded by a rewind whose machine differs "
+                   "from this one (recorded layout: " + l.manifest.machine_layout + "; here: " +
+                   m.layout_fingerprint() + ")");
   const uint64_t end_position =
       l.has_end ? l.reader.blocks().back().first_position : l.reader.covered_position();
 
@@ -474,6 +478,7 @@ int dump_recording(const std::string& recording, const DumpOptions& options, std
   }
   std::fprintf(out, "recording %s\n  format version %u, written by rewind %s\n", recording.c_str(),
                l.manifest.format_version, l.manifest.rewind_version.c_str());
+  std::fprintf(out, "  machine layout: %s\n", l.manifest.machine_layout.c_str());
   std::fprintf(out, "  machine:");
   for (const std::string& a : l.manifest.machine_args) std::fprintf(out, " %s", a.c_str());
   std::fprintf(out, "\n  checkpoint interval: %" PRIu64 " instructions\n",

@@ -453,6 +453,13 @@ void Machine::register_device(std::string name, D& device) {
                                  }});
 }
 
+std::string Machine::layout_fingerprint() const {
+  std::string out = "cpu:" + std::to_string(sizeof(CpuState));
+  for (const DeviceEntry& d : devices_) out += "," + d.name + ":" + std::to_string(d.state_size);
+  out += ";timers:" + std::to_string(clock_.save().size());
+  return out;
+}
+
 uint64_t Machine::ram_page_address(uint64_t page) const {
   uint64_t offset = page * 4096;
   return offset < layout_.low_ram_end ? offset : (1ull << 32) + (offset - layout_.low_ram_end);

@@ -87,6 +87,9 @@ class Machine : public CpuHost {
   // Hash of the whole machine state (cheap: RAM page hashes are cached and only pages written
   // since the last call are rehashed).
   StateHash state_hash();
+  // "name:size,..." of every snapshot section and the timer count: what a checkpoint of this
+  // machine contains.
+  std::string layout_fingerprint() const;
   uint64_t ram_pages() const { return ram_size_ / 4096; }
   const uint8_t* ram_page(uint64_t page) const { return ram_ + page * 4096; }
   uint8_t* ram_page_for_test(uint64_t page) { return ram_ + page * 4096; }

@@ -18,7 +18,7 @@ check_recording() {  # every recording goes through the dumper and the checkpoin
   local rec=$1
   "$rewind" dump "$rec" >"$work/dump.txt" || fail "dump failed on $rec"
   "$rewind" dump --json "$rec" >"$work/dump.json" || fail "dump --json failed on $rec"
-  grep -q '"format_version": 1' "$work/dump.json" || fail "dump --json lacks the format version"
+  grep -q -E '"format_version": [0-9]+' "$work/dump.json" || fail "dump --json lacks the format version"
   grep -q 'checkpoints:' "$work/dump.txt" || fail "dump lacks checkpoints"
   "$rewind" verify "$rec" >/dev/null || fail "verify failed on $rec"
 }
@@ -118,6 +118,13 @@ changed-image)
   "$rewind" replay "$work/run.rwd" >/dev/null 2>"$work/err" </dev/null
   [ $? = 2 ] || fail "replay with a changed kernel was not refused"
   grep -q 'has changed since the recording' "$work/err" || { cat "$work/err" >&2; fail "unclear message"; }
+  # Another format version is refused with a clear message.
+  cp "$bm/crash.elf" "$work/k.elf"
+  "$rewind" record -o "$work/v.rwd" -kernel "$work/k.elf" "${exit_dev[@]}" >/dev/null 2>&1 </dev/null
+  printf '\001\000\000\000' | dd of="$work/v.rwd" bs=1 seek=8 conv=notrunc 2>/dev/null
+  "$rewind" replay "$work/v.rwd" >/dev/null 2>"$work/err" </dev/null
+  [ $? = 2 ] || fail "a recording of another format version was not refused"
+  grep -q 'format version 1; this rewind reads version' "$work/err" || { cat "$work/err" >&2; fail "unclear version message"; }
   # A packed recording carries its images and replays anyway.
   cp "$bm/crash.elf" "$work/k.elf"
   "$rewind" record --pack -o "$work/packed.rwd" -kernel "$work/k.elf" "${exit_dev[@]}" >"$work/a.out" 2>&1 </dev/null
