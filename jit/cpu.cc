@@ -266,6 +266,45 @@ bool Cpu::walk(uint64_t linear, Access access, bool user, bool set_bits, uint64_
   return true;
 }
 
+void Cpu::set_breakpoints(std::vector<uint64_t> addresses) {
+  std::sort(addresses.begin(), addresses.end());
+  breakpoints_ = std::move(addresses);
+  debugging_ = !breakpoints_.empty() || !watchpoints_.empty();
+  flush_tlb(true);
+}
+
+void Cpu::set_watchpoints(std::vector<Watchpoint> watchpoints) {
+  watchpoints_ = std::move(watchpoints);
+  debugging_ = !breakpoints_.empty() || !watchpoints_.empty();
+  flush_tlb(true);  // watched pages must take the slow path from now on
+}
+
+bool Cpu::breakpoint_in(uint64_t start, uint64_t length) const {
+  auto it = std::lower_bound(breakpoints_.begin(), breakpoints_.end(), start);
+  return it != breakpoints_.end() && *it < start + length;
+}
+
+bool Cpu::watched_page(uint64_t linear_page, Access access) const {
+  for (const Watchpoint& w : watchpoints_) {
+    bool kind = access == Access::kWrite ? (uint8_t(w.kind) & 1) : (uint8_t(w.kind) & 2);
+    if (kind && w.address < linear_page + 4096 && linear_page < w.address + w.length) return true;
+  }
+  return false;
+}
+
+void Cpu::check_watch(uint64_t linear, unsigned size, Access access) {
+  for (const Watchpoint& w : watchpoints_) {
+    bool kind = access == Access::kWrite ? (uint8_t(w.kind) & 1) : (uint8_t(w.kind) & 2);
+    if (!kind || !(w.address < linear + size && linear < w.address + w.length)) continue;
+    if (debug_stop_.kind == DebugStop::Kind::kNone) {
+      debug_stop_ = DebugStop{DebugStop::Kind::kWatchpoint, std::max(linear, w.address),
+                              access == Access::kWrite ? WatchKind::kWrite : WatchKind::kRead,
+                              position_};
+      exit_block_ = true;
+    }
+  }
+}
+
 const Cpu::TlbEntry& Cpu::translate(uint64_t linear, Access access, bool user) {
   unsigned kind = unsigned(access);
   TlbEntry& e = tlb_[kind][(linear >> 12) & (kTlbSize - 1)];
@@ -282,6 +321,10 @@ const Cpu::TlbEntry& Cpu::translate(uint64_t linear, Access access, bool user) {
   e.phys_page = page;
   e.global = global;
   e.host = ram_pointer(page);
+  // Watched pages take the slow path, which checks every access against the watchpoints.
+  if (debugging_ && !watchpoints_.empty() && access != Access::kExec &&
+      watched_page(linear & ~0xfffull, access))
+    e.host = nullptr;
   if (access == Access::kWrite && e.host) {
     if (dirty_log_) dirty_log_->mark(e.host);
     // Writes to pages holding translated code take the slow path so they invalidate it.
@@ -317,6 +360,7 @@ void Cpu::phys_write(uint64_t phys, unsigned size, uint64_t value) {
 
 uint64_t Cpu::read_linear_slow(uint64_t linear, unsigned size, bool user) {
   if (!long_mode()) linear &= 0xffffffff;
+  if (debugging_ && !watchpoints_.empty()) check_watch(linear, size, Access::kRead);
   if ((linear & 0xfff) + size > 4096) {
     // Split access: translate both pages before reading anything.
     translate(linear, Access::kRead, user);
@@ -335,6 +379,7 @@ uint64_t Cpu::read_linear_slow(uint64_t linear, unsigned size, bool user) {
 
 void Cpu::write_linear_slow(uint64_t linear, unsigned size, uint64_t value, bool user) {
   if (!long_mode()) linear &= 0xffffffff;
+  if (debugging_ && !watchpoints_.empty()) check_watch(linear, size, Access::kWrite);
   if ((linear & 0xfff) + size > 4096) {
     translate(linear, Access::kWrite, user);
     translate(linear + size - 1, Access::kWrite, user);

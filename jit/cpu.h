@@ -116,7 +116,22 @@ constexpr uint8_t kDe = 0, kDb = 1, kNmi = 2, kBp = 3, kOf = 4, kBr = 5, kUd = 6
                   kXm = 19;
 }
 
-enum class StopReason { kLimit, kHalted, kRequested };
+enum class StopReason { kLimit, kHalted, kRequested, kDebug };
+
+// Debugger watchpoints on linear addresses (gdb's Z2/Z3/Z4).
+enum class WatchKind : uint8_t { kWrite = 1, kRead = 2, kAccess = 3 };
+struct Watchpoint {
+  uint64_t address;
+  uint64_t length;
+  WatchKind kind;
+};
+// Why run_until returned kDebug.
+struct DebugStop {
+  enum class Kind : uint8_t { kNone, kBreakpoint, kWatchpoint } kind = Kind::kNone;
+  uint64_t address = 0;         // breakpoint address, or the watched address accessed
+  WatchKind access = WatchKind::kWrite;
+  uint64_t insn_position = 0;   // watchpoints: the position of the accessing instruction
+};
 
 enum class Access : uint8_t { kRead = 0, kWrite = 1, kExec = 2 };
 
@@ -292,6 +307,14 @@ class Cpu {
   // an event the run loop must look at).
   void end_block() { exit_block_ = true; }
   void invalidate_all_code();
+  // Debugging. Breakpoints stop *before* the instruction at that linear address executes;
+  // watchpoints stop *after* the instruction that accessed the range retired (DebugStop says
+  // which instruction). A breakpoint at the current RIP does not fire until RIP moves away, so
+  // a debugger can continue from it. Changing either set flushes translations.
+  void set_breakpoints(std::vector<uint64_t> addresses);
+  void set_watchpoints(std::vector<Watchpoint> watchpoints);
+  const DebugStop& debug_stop() const { return debug_stop_; }
+  void ignore_breakpoint_here() { skip_breakpoint_at_ = position_; }
   // Dirty-page tracking (owned by the Machine). After the Machine takes the log it calls
   // restart_dirty_tracking() so that the next write to every page is seen again.
   void set_dirty_log(DirtyLog* log) { dirty_log_ = log; }
@@ -327,6 +350,7 @@ class Cpu {
     uint64_t code_mask = 0;  // 64-byte lines of the page the block's bytes occupy
     BlockLink links[2];
     uint8_t next_link = 0;
+    uint32_t bytes = 0;  // length of the block's code
     std::vector<Insn> insns;
   };
   struct JumpCacheEntry {
@@ -388,6 +412,14 @@ class Cpu {
   bool interrupt_line_ = false;
   int delivering_depth_ = 0;  // nested exception delivery, for #DF / triple fault
   uint64_t code_generation_ = 1;  // bumped whenever translations or mappings may have changed
+  bool debugging_ = false;
+  std::vector<uint64_t> breakpoints_;  // sorted
+  std::vector<Watchpoint> watchpoints_;
+  DebugStop debug_stop_;
+  uint64_t skip_breakpoint_at_ = ~0ull;
+  bool breakpoint_in(uint64_t start, uint64_t length) const;
+  bool watched_page(uint64_t linear_page, Access access) const;
+  void check_watch(uint64_t linear, unsigned size, Access access);
   DirtyLog* dirty_log_ = nullptr;
   TlbEntry tlb_[3][kTlbSize];
   JumpCacheEntry jump_cache_[4096];

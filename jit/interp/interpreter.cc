@@ -147,6 +147,7 @@ Cpu::Block* Cpu::decode_block(uint64_t linear, uint64_t phys, CodeSize size) {
     }
     block->insns.push_back(insn);
     block->code_mask |= line_mask(offset, insn.length);
+    block->bytes += insn.length;
     offset += insn.length;
     if (insn.flags & insn_flags::kEndsBlock) break;
   }
@@ -250,6 +251,7 @@ void Cpu::run_single_step_trap() {
 
 StopReason Cpu::run_until(uint64_t limit) {
   stop_requested_ = false;
+  debug_stop_ = DebugStop{};
   while (position_ < limit) {
     retire_blocks();
     exit_block_ = false;
@@ -278,16 +280,32 @@ StopReason Cpu::run_until(uint64_t limit) {
       if (stop_requested_) return StopReason::kRequested;
       continue;
     }
+    if (debugging_) {
+      // Breakpoints: checked before each instruction of a block that contains one (blocks
+      // without breakpoints run normally).
+      const uint64_t linear = code_size() == CodeSize::k64
+                                  ? state.rip
+                                  : (state.seg[kCs].base + state.rip) & 0xffffffff;
+      if (!breakpoints_.empty() && position_ != skip_breakpoint_at_ &&
+          breakpoint_in(linear, 1)) {
+        debug_stop_ = DebugStop{DebugStop::Kind::kBreakpoint, linear, WatchKind::kWrite, position_};
+        return StopReason::kDebug;
+      }
+      if (block && !breakpoints_.empty() && breakpoint_in(linear, block->bytes))
+        block_limit = std::min(block_limit, position_ + 1);
+    }
     if (!block) {
       run_uncached_insn();
       if (stop_requested_) return StopReason::kRequested;
+      if (debug_stop_.kind == DebugStop::Kind::kWatchpoint) return StopReason::kDebug;
       continue;
     }
     // Chained execution: go from block to block without the top-of-loop checks while nothing
     // happened that they look at (exit_block_ covers interrupts, mode changes and faults).
     for (;;) {
       run_block(block, block_limit);
-      if (exit_block_ || position_ >= block_limit) break;
+      // While debugging, every block entry goes through the breakpoint check above.
+      if (exit_block_ || position_ >= block_limit || debugging_) break;
       Block* next = nullptr;
       for (const BlockLink& link : block->links)
         if (link.rip == state.rip && link.generation == code_generation_) next = link.block;
@@ -306,6 +324,7 @@ StopReason Cpu::run_until(uint64_t limit) {
       block = next;
     }
     if (stop_requested_) return StopReason::kRequested;
+    if (debug_stop_.kind == DebugStop::Kind::kWatchpoint) return StopReason::kDebug;
   }
   return StopReason::kLimit;
 }

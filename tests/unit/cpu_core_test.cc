@@ -315,3 +315,48 @@ TEST(CpuCore, EndbrIsANopWithoutCet) {
 
 }  // namespace
 }  // namespace rwd::test
+
+namespace rwd::test {
+namespace {
+
+TEST(CpuDebug, BreakpointStopsBeforeTheInstructionAndCanBeContinuedFrom) {
+  CpuHarness h(CpuHarness::Mode::kLong64);
+  // inc rax ×4 (one block)
+  h.load_code({0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0});
+  h.cpu().load_state(h.state());
+  h.cpu().set_breakpoints({CpuHarness::kCodeAddress + 6});
+  EXPECT_EQ(h.cpu().run_until(100), StopReason::kDebug);
+  EXPECT_EQ(h.cpu().debug_stop().kind, DebugStop::Kind::kBreakpoint);
+  EXPECT_EQ(h.cpu().state.rip, CpuHarness::kCodeAddress + 6);
+  EXPECT_EQ(h.cpu().state.gpr[kRax], 2u);
+  EXPECT_EQ(h.cpu().position(), 2u);
+  h.cpu().ignore_breakpoint_here();
+  h.cpu().run_until(h.cpu().position() + 2);
+  EXPECT_EQ(h.cpu().state.gpr[kRax], 4u);
+}
+
+TEST(CpuDebug, WriteWatchpointStopsAfterTheWritingInstruction) {
+  CpuHarness h(CpuHarness::Mode::kLong64);
+  // mov eax, [0x300000]; mov [0x300008], eax; inc rax; mov [0x300010], rax
+  h.load_code({0x8b, 0x04, 0x25, 0x00, 0x00, 0x30, 0x00, 0x89, 0x04, 0x25, 0x08, 0x00, 0x30,
+               0x00, 0x48, 0xff, 0xc0, 0x48, 0x89, 0x04, 0x25, 0x10, 0x00, 0x30, 0x00});
+  h.cpu().load_state(h.state());
+  h.cpu().set_watchpoints({{0x300010, 8, WatchKind::kWrite}});
+  EXPECT_EQ(h.cpu().run_until(100), StopReason::kDebug);
+  const DebugStop& stop = h.cpu().debug_stop();
+  EXPECT_EQ(stop.kind, DebugStop::Kind::kWatchpoint);
+  EXPECT_EQ(stop.address, 0x300010u);
+  EXPECT_EQ(stop.insn_position, 3u);    // the fourth instruction wrote
+  EXPECT_EQ(h.cpu().position(), 4u);    // and it has retired
+  EXPECT_EQ(h.read<uint64_t>(0x300010), 1u);
+  // Reads do not trigger a write watchpoint; a read watchpoint catches the first load.
+  CpuHarness g(CpuHarness::Mode::kLong64);
+  g.load_code({0x8b, 0x04, 0x25, 0x00, 0x00, 0x30, 0x00, 0x90});
+  g.cpu().load_state(g.state());
+  g.cpu().set_watchpoints({{0x300000, 4, WatchKind::kRead}});
+  EXPECT_EQ(g.cpu().run_until(100), StopReason::kDebug);
+  EXPECT_EQ(g.cpu().debug_stop().insn_position, 0u);
+}
+
+}  // namespace
+}  // namespace rwd::test
