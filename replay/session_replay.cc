@@ -9,121 +9,17 @@
 
 #include "replay/checksum.h"
 #include "replay/journal.h"
+#include "replay/loaded_recording.h"
 #include "replay/manifest.h"
 #include "replay/session.h"
 
 namespace rwd {
 namespace {
 
-struct Loaded {
-  RecordingReader reader;
-  Manifest manifest;
-  MachineConfig config;
-  std::vector<Event> events;
-  std::vector<size_t> checkpoints;  // block indices
-  StoredHash end_hash;
-  std::string end_kind, end_message;
-  uint32_t end_status = 0;
-  bool has_end = false;
-};
-
 bool read_whole_file(const std::string& path, std::vector<uint8_t>* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
   out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  return true;
-}
-
-// Opens a recording and checks that it can be replayed here: format, images, journal.
-bool load(const std::string& path, Loaded* l, bool check_images, std::string* error) {
-  if (!l->reader.open(path, error)) return false;
-  std::vector<uint8_t> raw;
-  if (!l->reader.read_block(0, &raw, error) || !decode_manifest(raw, &l->manifest, error)) {
-    *error = "'" + path + "': " + *error;
-    return false;
-  }
-  if (l->manifest.format_version != format::kVersion) {
-    *error = "'" + path + "' was recorded with format version " +
-             std::to_string(l->manifest.format_version) + "; this rewind replays version " +
-             std::to_string(format::kVersion);
-    return false;
-  }
-  l->config = default_machine_config();
-  for (size_t i = 0; i < l->manifest.machine_args.size();)
-    if (!parse_machine_flag(l->manifest.machine_args, &i, &l->config, error)) {
-      *error = "'" + path + "': manifest machine flags: " + *error;
-      return false;
-    }
-  for (size_t b = 1; b < l->reader.blocks().size(); b++) {
-    const BlockInfo& info = l->reader.blocks()[b];
-    if (info.type == format::BlockType::kCheckpoint) {
-      l->checkpoints.push_back(b);
-      continue;
-    }
-    if (!l->reader.read_block(b, &raw, error)) return false;
-    if (info.type == format::BlockType::kJournal) {
-      if (!decode_events(info.first_position, info.last_position, raw, &l->events, error)) {
-        *error = "journal block " + describe_block(b, info) + ": " + *error;
-        return false;
-      }
-    } else if (info.type == format::BlockType::kFile) {
-      ByteReader r(raw);
-      std::string role, file_path;
-      uint64_t hash;
-      std::vector<uint8_t> bytes;
-      if (!r.string(&role) || !r.string(&file_path) || !r.u64(&hash) || !r.bytes(&bytes) ||
-          hash64(bytes.data(), bytes.size()) != hash) {
-        *error = "file block " + describe_block(b, info) + ": malformed or damaged";
-        return false;
-      }
-      l->config.file_contents[file_path] = std::move(bytes);
-    } else if (info.type == format::BlockType::kEnd) {
-      ByteReader r(raw);
-      if (!r.string(&l->end_kind) || !r.u32(&l->end_status) || !r.string(&l->end_message) ||
-          !decode_hash(r, &l->end_hash)) {
-        *error = "end block " + describe_block(b, info) + ": malformed";
-        return false;
-      }
-      l->has_end = true;
-    }
-  }
-  if (l->checkpoints.empty() || l->reader.blocks()[l->checkpoints[0]].first_position != 0) {
-    *error = "'" + path + "' has no checkpoint at position 0";
-    return false;
-  }
-  if (check_images) {
-    for (const ManifestImage& img : l->manifest.images) {
-      if (l->config.file_contents.count(img.path)) continue;
-      std::vector<uint8_t> bytes;
-      if (!read_whole_file(img.path, &bytes)) {
-        *error = "the recording needs " + img.role + " '" + img.path +
-                 "', which cannot be read here (a packed recording carries its images: "
-                 "rewind pack)";
-        return false;
-      }
-      uint64_t h = hash64(bytes.data(), bytes.size());
-      if (h != img.hash) {
-        char msg[64];
-        std::snprintf(msg, sizeof msg, "%016" PRIx64 ", recorded %016" PRIx64, h, img.hash);
-        *error = img.role + " '" + img.path + "' has changed since the recording (hash " + msg +
-                 "); replay it with the original file or a packed recording";
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
-bool read_checkpoint(const Loaded& l, size_t k, StoredHash* hash, std::vector<uint8_t>* snapshot,
-                     std::string* error) {
-  std::vector<uint8_t> raw;
-  size_t block = l.checkpoints[k];
-  if (!l.reader.read_block(block, &raw, error)) return false;
-  ByteReader r(raw);
-  if (!decode_hash(r, hash) || !r.bytes(snapshot)) {
-    *error = "checkpoint block " + describe_block(block, l.reader.blocks()[block]) + ": malformed";
-    return false;
-  }
   return true;
 }
 
@@ -168,9 +64,9 @@ SessionResult replay_session(const ReplayOptions& options) {
     result.message = message;
     return result;
   };
-  Loaded l;
+  LoadedRecording l;
   std::string error;
-  if (!load(options.recording, &l, true, &error)) return fail(2, error);
+  if (!load_recording(options.recording, &l, true, &error)) return fail(2, error);
   ReplayInputPort port(l.events);
   auto machine = Machine::create(l.config, port, options.serial_out, &error);
   if (!machine) return fail(2, error);
@@ -311,9 +207,9 @@ SessionResult replay_session(const ReplayOptions& options) {
 
 SessionResult seek_session(const std::string& recording, uint64_t position,
                            const std::function<void(uint64_t, uint64_t)>& progress) {
-  Loaded l;
+  LoadedRecording l;
   std::string error;
-  if (!load(recording, &l, true, &error)) return SessionResult{2, error};
+  if (!load_recording(recording, &l, true, &error)) return SessionResult{2, error};
   ReplayInputPort port(l.events);
   auto machine = Machine::create(l.config, port, nullptr, &error);
   if (!machine) return SessionResult{2, error};
@@ -346,9 +242,9 @@ SessionResult seek_session(const std::string& recording, uint64_t position,
 
 SessionResult verify_checkpoints(const std::string& recording) {
   SessionResult result;
-  Loaded l;
+  LoadedRecording l;
   std::string error;
-  if (!load(recording, &l, true, &error)) return SessionResult{2, error};
+  if (!load_recording(recording, &l, true, &error)) return SessionResult{2, error};
   // `recorded` accumulates checkpoints (full + incrementals); `runner` starts from each one.
   ReplayInputPort p1(l.events), p2(l.events);
   auto recorded = Machine::create(l.config, p1, nullptr, &error);
@@ -386,8 +282,8 @@ namespace rwd {
 
 int dump_recording(const std::string& recording, const DumpOptions& options, std::FILE* out,
                    std::string* error) {
-  Loaded l;
-  if (!load(recording, &l, false, error)) return 2;
+  LoadedRecording l;
+  if (!load_recording(recording, &l, false, error)) return 2;
   const auto& blocks = l.reader.blocks();
   std::map<std::string, uint64_t> event_counts;
   for (const Event& e : l.events) event_counts[format::event_kind_name(uint8_t(e.kind))]++;
@@ -524,8 +420,8 @@ int dump_recording(const std::string& recording, const DumpOptions& options, std
 }
 
 bool pack_recording(const std::string& recording, std::string* error) {
-  Loaded l;
-  if (!load(recording, &l, true, error)) return false;
+  LoadedRecording l;
+  if (!load_recording(recording, &l, true, error)) return false;
   if (!l.has_end) {
     *error = "'" + recording + "' is incomplete; only finished recordings can be packed";
     return false;
