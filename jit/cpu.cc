@@ -34,6 +34,7 @@ void Cpu::reset() {
 
 void Cpu::load_state(const CpuState& s) {
   state = s;
+  skip_breakpoint_at_ = ~0ull;
   invalidate_all_code();
   flush_tlb(true);
   exit_block_ = true;

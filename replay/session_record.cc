@@ -36,6 +36,7 @@ const char* outcome_name(Outcome::Kind k) {
     case Outcome::Kind::kPowerOff: return "poweroff";
     case Outcome::Kind::kTripleFault: return "triple-fault";
     case Outcome::Kind::kHaltedForever: return "halted";
+    case Outcome::Kind::kDebug: return "debug";
   }
   return "?";
 }

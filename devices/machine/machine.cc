@@ -715,6 +715,11 @@ Outcome Machine::run(uint64_t limit) {
                                         cpu_->position() + kInputSlice, limit});
     StopReason reason = cpu_->run_until(deadline);
     if (outcome_) break;
+    if (reason == StopReason::kDebug) {
+      // Not an end of the run: the debugger looks, then resumes with run() again.
+      flush_serial();
+      return Outcome{Outcome::Kind::kDebug, 0, "debug stop"};
+    }
     if (reset_pending_) {
       reset_pending_ = false;
       resets_++;

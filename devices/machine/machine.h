@@ -43,6 +43,7 @@ struct Outcome {
     kPowerOff,       // ACPI S5 or equivalent
     kTripleFault,    // with -no-reboot
     kHaltedForever,  // HLT with nothing that could ever wake the CPU
+    kDebug,          // a debugger breakpoint or watchpoint (Cpu::debug_stop() says which)
   };
   Kind kind = Kind::kRunning;
   int status = 0;

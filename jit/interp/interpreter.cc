@@ -286,8 +286,9 @@ StopReason Cpu::run_until(uint64_t limit) {
       const uint64_t linear = code_size() == CodeSize::k64
                                   ? state.rip
                                   : (state.seg[kCs].base + state.rip) & 0xffffffff;
-      if (!breakpoints_.empty() && position_ != skip_breakpoint_at_ &&
-          breakpoint_in(linear, 1)) {
+      if (position_ == skip_breakpoint_at_) {
+        skip_breakpoint_at_ = ~0ull;  // one-shot: only the stop the debugger resumes from
+      } else if (!breakpoints_.empty() && breakpoint_in(linear, 1)) {
         debug_stop_ = DebugStop{DebugStop::Kind::kBreakpoint, linear, WatchKind::kWrite, position_};
         return StopReason::kDebug;
       }
