@@ -14,6 +14,8 @@
 #include "base/log.h"
 #include "devices/machine/machine.h"
 #include "jit/llvm/orc_probe.h"
+#include "debug/server.h"
+#include "debug/timeline.h"
 #include "replay/session.h"
 
 namespace rwd {
@@ -63,6 +65,8 @@ constexpr const char* kUsage =
     "  replay RUN.rwd [--seek POSITION|end]\n"
     "                          re-execute a recording (no host input), verifying it;\n"
     "                          --seek restores the nearest checkpoint and runs to POSITION\n"
+    "  replay RUN.rwd -gdb tcp:HOST:PORT | -s [-S]\n"
+    "                          serve the recording to gdb, with reverse execution\n"
     "  dump RUN.rwd [--json] [--events FROM:TO]\n"
     "                          describe a recording\n"
     "  pack RUN.rwd            embed the images a recording refers to\n"
@@ -246,8 +250,21 @@ int cmd_record(const std::vector<std::string>& args) {
 int cmd_replay(const std::vector<std::string>& args) {
   ReplayOptions options;
   uint64_t seek = kNever;
+  bool gdb = false;
+  GdbServerOptions gdb_options;
   for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] == "--seek" && i + 1 < args.size())
+    std::string error;
+    if (args[i] == "-gdb" && i + 1 < args.size()) {
+      if (!parse_gdb_address(args[++i], &gdb_options, &error)) {
+        std::fprintf(stderr, "rewind: %s\n", error.c_str());
+        return 2;
+      }
+      gdb = true;
+    } else if (args[i] == "-s") {
+      gdb = true;  // QEMU's shorthand for -gdb tcp::1234
+    } else if (args[i] == "-S") {
+      // QEMU's "do not start the CPU": a replay under gdb always waits for the debugger.
+    } else if (args[i] == "--seek" && i + 1 < args.size())
       seek = args[i + 1] == "end" ? kNever - 1 : std::strtoull(args[i + 1].c_str(), nullptr, 0),
       i++;
     else if (args[i] == "--max-insns" && i + 1 < args.size())
@@ -266,6 +283,18 @@ int cmd_replay(const std::vector<std::string>& args) {
   if (options.recording.empty()) {
     std::fprintf(stderr, "rewind: replay needs a recording\n");
     return 2;
+  }
+  if (gdb) {
+    std::string error;
+    auto timeline = Timeline::open(options.recording, nullptr, &error);
+    if (!timeline) {
+      std::fprintf(stderr, "rewind: %s\n", error.c_str());
+      return 2;
+    }
+    GdbServer server(*timeline);
+    int status = server.serve(gdb_options, &error);
+    if (status) std::fprintf(stderr, "rewind: %s\n", error.c_str());
+    return status;
   }
   if (seek != kNever) {
     ProgressBar seek_bar;
