@@ -135,8 +135,49 @@ refuse)
   expect 'rip +0x10000c'
   expect "Cannot access memory at address 0x103000|remote failure reply 'E01'"
   ;;
+malformed)
+  # Garbage, bad checksums, malformed fields and absurd lengths get errors or NAKs; the
+  # session goes on and answers correctly afterwards.
+  exec 3<>/dev/tcp/127.0.0.1/$port
+  send() { printf '%s' "$1" >&3; }
+  packet() {
+    local sum
+    sum=$(printf '%s' "$1" | od -An -tu1 -v | awk '{for (i = 1; i <= NF; i++) s += $i} END {print s % 256}')
+    printf '$%s#%02x' "$1" "$sum"
+  }
+  send "garbage\x01\x02"
+  send '$g#00'                       # bad checksum → NAK
+  send "$(packet 'mzz,4')"            # malformed hex → E01
+  send "$(packet 'm0,ffffffffffffffff')"  # absurd length → E01
+  send "$(packet 'Z2,0,0')"           # zero-length watchpoint → error
+  send "$(packet "X1000,$(printf 'f%.0s' {1..70000})")"  # oversized packet → E01
+  send "$(packet 'qRcmd,7768656e')"   # monitor when
+  send "$(packet '?')"
+  reply=$(timeout 3 cat <&3)
+  exec 3>&-
+  echo "$reply" | grep -q -- '-' || fail "no NAK for a bad checksum: $reply"
+  [ "$(echo "$reply" | grep -o 'E01' | wc -l)" -ge 2 ] || fail "malformed requests not answered E01: $reply"
+  echo "$reply" | grep -q 'S05\|T05' || fail "the session did not go on: $reply"
+  ;;
+disconnect)
+  # gdb disappears in the middle of a long reverse-continue: the server notices, stops, and
+  # exits cleanly; the recording then replays exactly as before.
+  { echo "set pagination off"; echo "target remote 127.0.0.1:$port"; echo "continue";
+    echo "break _start"; echo "reverse-continue"; } >"$work/cmds.gdb"
+  timeout 60 gdb -nx -batch -x "$work/cmds.gdb" "$bm/crash.elf64" >"$work/gdb.out" 2>&1 &
+  g=$!
+  sleep 1.5
+  kill -9 $g 2>/dev/null
+  for _ in $(seq 100); do kill -0 $server 2>/dev/null || break; sleep 0.1; done
+  kill -0 $server 2>/dev/null && fail "server did not notice the disconnect"
+  wait $server; status=$?
+  server=""
+  [ $status -lt 128 ] || fail "server crashed ($status)"
+  "$rewind" replay "$work/crash.rwd" >/dev/null 2>&1 </dev/null
+  [ $? = 35 ] || fail "the recording no longer replays"
+  ;;
 *) fail "unknown case $case" ;;
 esac
-wait $server 2>/dev/null
+[ -n "$server" ] && wait $server 2>/dev/null
 server=""
 echo "ok: $case"
