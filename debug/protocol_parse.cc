@@ -2,70 +2,14 @@
 // Packet payload → Request (gdb manual, "Packets" and "General Query Packets"). Every field is
 // validated: a known packet with bad fields is Malformed (the server replies E01), an unknown one
 // is Unsupported (empty reply, which gdb reads as "not implemented"). Nothing here throws or
-// trusts a length it was given.
+// trusts a length it was given. The q… queries are in protocol_parse_query.cc.
 #include <array>
-#include <limits>
 
-#include "debug/protocol.h"
+#include "debug/protocol_fields.h"
 
 namespace rwd::gdb {
+using namespace fields;
 namespace {
-
-Malformed bad(std::string_view reason) {
-  return Malformed{std::string(reason)};
-}
-
-// Splits at the first sep; false when sep is absent.
-bool split(std::string_view text, char sep, std::string_view& before, std::string_view& after) {
-  size_t at = text.find(sep);
-  if (at == std::string_view::npos) return false;
-  before = text.substr(0, at);
-  after = text.substr(at + 1);
-  return true;
-}
-
-// A process or thread id: "-1" or hex up to INT64_MAX.
-bool parse_id(std::string_view text, int64_t& id) {
-  if (text == "-1") {
-    id = -1;
-    return true;
-  }
-  uint64_t value;
-  if (!parse_hex_u64(text, value) || value > uint64_t(std::numeric_limits<int64_t>::max()))
-    return false;
-  id = int64_t(value);
-  return true;
-}
-
-bool parse_u32(std::string_view text, uint32_t& value) {
-  uint64_t v;
-  if (!parse_hex_u64(text, v) || v > std::numeric_limits<uint32_t>::max()) return false;
-  value = uint32_t(v);
-  return true;
-}
-
-bool parse_signal(std::string_view text, int& signal) {
-  uint64_t v;
-  if (text.size() > 2 || !parse_hex_u64(text, v)) return false;
-  signal = int(v);
-  return true;
-}
-
-// "addr,length" with the length capped and no wrap past the top of the address space.
-bool parse_range(std::string_view text, uint64_t& address, uint64_t& length) {
-  std::string_view a, l;
-  if (!split(text, ',', a, l) || !parse_hex_u64(a, address) || !parse_hex_u64(l, length))
-    return false;
-  if (length > kMaxMemoryTransfer) return false;
-  return length == 0 || address <= std::numeric_limits<uint64_t>::max() - (length - 1);
-}
-
-// The packet's name for an Unsupported reply's log line: up to the first separator.
-Unsupported unsupported(std::string_view payload) {
-  size_t end = payload.find_first_of(":,;=");
-  std::string_view name = payload.substr(0, std::min<size_t>(end, 40));
-  return Unsupported{std::string(name)};
-}
 
 Request parse_memory_write(std::string_view payload) {
   bool binary = payload[0] == 'X';
@@ -162,74 +106,6 @@ Request parse_breakpoint(std::string_view payload) {
   if (!parse_hex_u64(address_text, bp.address) || !parse_hex_u64(kind_text, bp.kind))
     return bad("bad breakpoint address or kind");
   return bp;
-}
-
-Request parse_query(std::string_view payload) {
-  std::string_view name = payload, args;
-  size_t end = payload.find_first_of(":,");
-  bool has_args = end != std::string_view::npos;
-  if (has_args) {
-    name = payload.substr(0, end);
-    args = payload.substr(end + 1);
-  }
-  if (!has_args) {
-    if (name == "qC") return QueryCurrentThread{};
-    if (name == "qfThreadInfo") return QueryThreadList{true};
-    if (name == "qsThreadInfo") return QueryThreadList{false};
-    if (name == "qAttached") return QueryAttached{};
-    if (name == "qOffsets") return QueryOffsets{};
-    if (name == "qTStatus") return QueryTraceStatus{};
-    if (name == "qSupported") return QuerySupported{};
-    return unsupported(payload);
-  }
-  char sep = payload[end];
-  if (name == "qSupported" && sep == ':') {
-    QuerySupported query;
-    std::string_view feature;
-    while (!args.empty()) {
-      std::string_view rest;
-      if (!split(args, ';', feature, rest)) {
-        feature = args;
-        rest = {};
-      }
-      if (!feature.empty()) query.features.emplace_back(feature);
-      args = rest;
-    }
-    return query;
-  }
-  if (name == "qXfer" && sep == ':') {
-    std::string_view object, op, annex_and_range, annex, range;
-    if (!split(args, ':', object, args) || !split(args, ':', op, annex_and_range))
-      return bad("missing ':'");
-    if (op != "read") return unsupported(payload);
-    size_t last = annex_and_range.rfind(':');
-    if (last == std::string_view::npos) return bad("missing ':'");
-    annex = annex_and_range.substr(0, last);
-    range = annex_and_range.substr(last + 1);
-    ReadXfer xfer{std::string(object), std::string(annex), 0, 0};
-    std::string_view offset_text, length_text;
-    if (!split(range, ',', offset_text, length_text) || !parse_hex_u64(offset_text, xfer.offset) ||
-        !parse_hex_u64(length_text, xfer.length) || xfer.length > kMaxPacketBytes)
-      return bad("bad qXfer offset or length");
-    return xfer;
-  }
-  if (name == "qRcmd" && sep == ',') {
-    std::vector<uint8_t> bytes;
-    if (!from_hex(args, bytes)) return bad("bad qRcmd hex");
-    return MonitorCommand{std::string(bytes.begin(), bytes.end())};
-  }
-  if (name == "qThreadExtraInfo" && sep == ',') {
-    QueryThreadExtraInfo query;
-    if (!parse_thread_id(args, query.thread)) return bad("bad thread id");
-    return query;
-  }
-  if (name == "qAttached" && sep == ':') {
-    int64_t pid;
-    if (!parse_id(args, pid)) return bad("bad pid");
-    return QueryAttached{pid};
-  }
-  if (name == "qSymbol" && sep == ':') return QuerySymbol{std::string(args)};
-  return unsupported(payload);
 }
 
 }  // namespace
