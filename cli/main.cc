@@ -59,7 +59,8 @@ constexpr const char* kUsage =
     "usage: rewind <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run [machine flags]     run a guest\n"
+    "  run [machine flags] [-gdb tcp:HOST:PORT | -s]\n"
+    "                          run a guest (under gdb: forward only)\n"
     "  record -o RUN.rwd [--pack] [--checkpoint-interval N] [machine flags]\n"
     "                          run a guest and record it\n"
     "  replay RUN.rwd [--seek POSITION|end]\n"
@@ -94,11 +95,24 @@ int cmd_run(const std::vector<std::string>& args) {
   MachineConfig cfg = default_machine_config();
   bool stats = false;
   bool pace = false;
+  bool gdb = false;
+  GdbServerOptions gdb_options;
   uint64_t max_insns = kNever;
   for (size_t i = 0; i < args.size();) {
     const std::string& a = args[i];
     if (parse_pace(args, &i, &pace)) continue;
-    if (a == "--stats") {
+    if (a == "-gdb" && i + 1 < args.size()) {
+      std::string error;
+      if (!parse_gdb_address(args[i + 1], &gdb_options, &error)) {
+        std::fprintf(stderr, "rewind: %s\n", error.c_str());
+        return 2;
+      }
+      gdb = true;
+      i += 2;
+    } else if (a == "-s" || a == "-S") {
+      gdb = gdb || a == "-s";
+      i++;
+    } else if (a == "--stats") {
       stats = true;
       i++;
     } else if (a == "--max-insns" && i + 1 < args.size()) {
@@ -137,6 +151,16 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!machine) {
     std::fprintf(stderr, "rewind: %s\n", error.c_str());
     return 2;
+  }
+  if (gdb) {
+    // A live machine under gdb: forward only (reverse execution needs a recording).
+    auto timeline = Timeline::live(std::move(machine));
+    GdbServer server(*timeline);
+    int status = server.serve(gdb_options, &error);
+    if (status) std::fprintf(stderr, "rewind: %s\n", error.c_str());
+    timeline.reset();
+    if (close_serial) std::fclose(serial);
+    return status;
   }
   // Host time is measured here, in the CLI, only to report speed; the guest never sees it.
   auto start = std::chrono::steady_clock::now();

@@ -130,6 +130,10 @@ std::string GdbServer::stop_reply(const Timeline::Stop& stop, bool interrupted_b
     case Timeline::StopKind::kBegin: r.reason = gdb::StopReason::kReplayBegin; break;
     case Timeline::StopKind::kEnd: r.reason = gdb::StopReason::kReplayEnd; break;
     case Timeline::StopKind::kInterrupted: r.signal = 2; break;
+    case Timeline::StopKind::kExited: return last_stop_ = format_exited(uint8_t(stop.exit_status));
+    case Timeline::StopKind::kUnsupported:
+      console_ += "rewind: reverse execution needs a recording: rewind record, then replay -gdb\n";
+      return format_error(0x01);
   }
   if (interrupted_by_user) r.signal = 2;
   last_stop_ = format_stop_reply(r);
@@ -247,6 +251,10 @@ std::string GdbServer::monitor(const std::string& command) {
     std::string all;
     for (uint64_t p : timeline_.snapshot_positions()) all += " " + std::to_string(p);
     console_ += "snapshots at positions:" + all + "\n";
+  } else if (command == "info replay" && timeline_.is_live()) {
+    std::snprintf(buf, sizeof buf, "a live machine at position %" PRIu64 " (not a replay)\n",
+                  timeline_.position());
+    console_ += buf;
   } else if (command == "info replay") {
     std::snprintf(buf, sizeof buf,
                   "replaying a recording of %" PRIu64 " instructions; position %" PRIu64

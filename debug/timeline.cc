@@ -30,6 +30,13 @@ std::unique_ptr<Timeline> Timeline::open(const std::string& recording, std::FILE
   return t;
 }
 
+std::unique_ptr<Timeline> Timeline::live(std::unique_ptr<Machine> machine) {
+  std::unique_ptr<Timeline> t(new Timeline());
+  t->machine_ = std::move(machine);
+  t->live_ = true;
+  return t;
+}
+
 void Timeline::arm_debugger(bool arm) {
   Cpu& cpu = machine_->cpu();
   cpu.set_breakpoints(arm ? breakpoints_ : std::vector<uint64_t>{});
@@ -49,6 +56,7 @@ std::vector<uint64_t> Timeline::snapshot_positions() const {
 }
 
 void Timeline::take_snapshot() {
+  if (live_) return;  // snapshots serve going back, which a live machine cannot
   if (snapshots_.size() >= kMaxSnapshots) {
     // Keep position 0; drop the snapshot farthest from here.
     auto victim = snapshots_.end();
@@ -108,6 +116,10 @@ bool Timeline::restore_before(uint64_t target, std::string* error) {
 }
 
 bool Timeline::seek(uint64_t target, std::string* error) {
+  if (live_ && target < position()) {
+    *error = "a live machine cannot go back in time (record it and replay the recording)";
+    return false;
+  }
   target = std::min(target, end_position());
   if (target == position()) return true;
   if (target < position() || target - position() > kNearSnapshotDistance) {
@@ -123,9 +135,12 @@ bool Timeline::seek(uint64_t target, std::string* error) {
 
 Timeline::Stop Timeline::step() {
   if (position() >= end_position()) return Stop{StopKind::kEnd};
+  if (live_ && machine_->outcome()) return Stop{StopKind::kExited, 0, {}, machine_->outcome()->status};
   arm_debugger(true);
   machine_->cpu().ignore_breakpoint_here();
   Outcome o = machine_->run(position() + 1);
+  if (live_ && o.kind != Outcome::Kind::kRunning && o.kind != Outcome::Kind::kDebug)
+    return Stop{StopKind::kExited, 0, {}, o.status};
   if (o.kind == Outcome::Kind::kDebug &&
       machine_->cpu().debug_stop().kind == DebugStop::Kind::kWatchpoint) {
     // The watchpoint fired in the stepped instruction; finish that instruction's step.
@@ -138,6 +153,7 @@ Timeline::Stop Timeline::step() {
 }
 
 Timeline::Stop Timeline::step_back() {
+  if (live_) return Stop{StopKind::kUnsupported};
   if (position() == 0) return Stop{StopKind::kBegin};
   std::string error;
   if (!seek(position() - 1, &error)) {
@@ -158,13 +174,17 @@ Timeline::Stop Timeline::resume(const std::function<bool()>& interrupted) {
       if (d.kind == DebugStop::Kind::kBreakpoint) return Stop{StopKind::kBreakpoint, d.address};
       return Stop{StopKind::kWatchpoint, d.address, d.access};
     }
-    if (o.kind != Outcome::Kind::kRunning) break;  // the recorded run ended here
+    if (o.kind != Outcome::Kind::kRunning) {
+      if (live_) return Stop{StopKind::kExited, 0, {}, o.status};
+      break;  // the recorded run ended here
+    }
     if (interrupted && interrupted()) return Stop{StopKind::kInterrupted};
   }
   return Stop{StopKind::kEnd};
 }
 
 Timeline::Stop Timeline::resume_back(const std::function<bool()>& interrupted) {
+  if (live_) return Stop{StopKind::kUnsupported};
   // Scan intervals backward: [start, end) from the snapshot before `end`, running forward with
   // the debugger armed and remembering the last hit; the last hit of the latest interval that
   // has one is where reverse execution stops (DESIGN §5).

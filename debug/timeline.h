@@ -32,6 +32,9 @@ class Timeline {
  public:
   static std::unique_ptr<Timeline> open(const std::string& recording, std::FILE* serial_out,
                                         std::string* error);
+  // A live machine (rewind run -gdb): forward only, no end until the guest ends the run.
+  static std::unique_ptr<Timeline> live(std::unique_ptr<Machine> machine);
+  bool is_live() const { return live_; }
 
   enum class StopKind {
     kStep,         // a step finished
@@ -40,16 +43,19 @@ class Timeline {
     kBegin,        // reverse execution reached the start of the recording
     kEnd,          // forward execution reached the end of the recording
     kInterrupted,  // the debugger asked to stop
+    kExited,       // a live machine's run ended (status in exit_status)
+    kUnsupported,  // reverse execution on a live machine
   };
   struct Stop {
     StopKind kind = StopKind::kStep;
     uint64_t address = 0;  // breakpoint or watched address
     WatchKind access = WatchKind::kWrite;
+    int exit_status = 0;
   };
 
   Machine& machine() { return *machine_; }
   uint64_t position() const { return machine_->position(); }
-  uint64_t end_position() const { return rec_.end_position(); }
+  uint64_t end_position() const { return live_ ? kNever : rec_.end_position(); }
   const LoadedRecording& recording() const { return rec_; }
 
   // Moves to `position` (clamped to the recording). Debugger breakpoints do not stop a seek.
@@ -81,6 +87,7 @@ class Timeline {
   std::map<uint64_t, std::vector<uint8_t>> snapshots_;  // position → full snapshot
   std::vector<uint64_t> breakpoints_;
   std::vector<Watchpoint> watchpoints_;
+  bool live_ = false;
 };
 
 }  // namespace rwd

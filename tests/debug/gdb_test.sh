@@ -29,6 +29,32 @@ run_gdb() {  # gdb commands on stdin
 }
 expect() { grep -q -E -- "$1" "$work/gdb.out" || fail "gdb output lacks /$1/"; }
 
+if [ "$case" = live ]; then
+  # rewind run -gdb: a live machine, forward only.
+  "$rewind" run -kernel "$bm/crash.elf" -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+      -gdb "tcp:127.0.0.1:$port" >"$work/serial.out" 2>"$work/server.err" </dev/null &
+  server=$!
+  for _ in $(seq 50); do grep -q waiting "$work/server.err" 2>/dev/null && break; sleep 0.1; done
+  { echo "set pagination off"; echo "target remote 127.0.0.1:$port"; echo "break fill_deadlines";
+    echo "continue"; echo "monitor info replay"; echo "stepi"; echo "delete"; echo "continue"; } >"$work/cmds.gdb"
+  timeout 60 gdb -nx -batch -x "$work/cmds.gdb" "$bm/crash.elf64" >"$work/gdb.out" 2>&1
+  expect 'Breakpoint 1, fill_deadlines'
+  expect 'a live machine at position'
+  expect 'exited with code 043'
+  grep -q 'PANIC: page fault' "$work/serial.out" || fail "the guest's output is missing"
+  # Reverse execution is refused on a live machine.
+  wait $server
+  "$rewind" run -kernel "$bm/crash.elf" -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+      -gdb "tcp:127.0.0.1:$port" >/dev/null 2>"$work/server.err" </dev/null &
+  server=$!
+  for _ in $(seq 50); do grep -q waiting "$work/server.err" 2>/dev/null && break; sleep 0.1; done
+  { echo "target remote 127.0.0.1:$port"; echo "stepi"; echo "reverse-stepi"; } >"$work/cmds.gdb"
+  timeout 60 gdb -nx -batch -x "$work/cmds.gdb" "$bm/crash.elf64" >"$work/gdb.out" 2>&1
+  expect "reverse execution needs a recording|E01|Target does not support"
+  kill $server 2>/dev/null; wait $server 2>/dev/null; server=""
+  echo "ok: live"
+  exit 0
+fi
 start_server
 case $case in
 walkthrough)
