@@ -2,6 +2,8 @@
 #include "jit/cpu_model.h"
 
 #include <cstring>
+
+#include "base/files.h"
 #include <vector>
 
 namespace rwd {
@@ -91,14 +93,7 @@ std::array<uint32_t, 4> CpuModel::cpuid(uint32_t leaf, uint32_t subleaf) const {
 }
 
 std::optional<CpuModel> cpu_model_from_spec(const std::string& spec, std::string* error) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t end = spec.find(',', start);
-    if (end == std::string::npos) end = spec.size();
-    parts.push_back(spec.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> parts = split(spec, ',');
   CpuModel m;
   if (parts[0] == "core2duo" || parts[0] == "Core2Duo" || parts[0].empty())
     m = core2duo();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "replay/loaded_recording.h"
 
+#include "base/files.h"
 #include <cinttypes>
 #include <fstream>
 #include <iterator>
@@ -8,16 +9,6 @@
 #include "replay/checksum.h"
 
 namespace rwd {
-namespace {
-
-bool read_whole_file(const std::string& path, std::vector<uint8_t>* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  return true;
-}
-
-}  // namespace
 
 // Opens a recording and checks that it can be replayed here: format, images, journal.
 bool load_recording(const std::string& path, LoadedRecording* l, bool check_images, std::string* error) {
@@ -80,7 +71,7 @@ bool load_recording(const std::string& path, LoadedRecording* l, bool check_imag
     for (const ManifestImage& img : l->manifest.images) {
       if (l->config.file_contents.count(img.path)) continue;
       std::vector<uint8_t> bytes;
-      if (!read_whole_file(img.path, &bytes)) {
+      if (!read_file_bytes(img.path, &bytes)) {
         *error = "the recording needs " + img.role + " '" + img.path +
                  "', which cannot be read here (a packed recording carries its images: "
                  "rewind pack)";

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // rewind record: runs a machine with a journaling input port and writes the recording.
+#include "base/files.h"
 #include <fstream>
 #include <iterator>
 
@@ -11,12 +12,6 @@
 namespace rwd {
 namespace {
 
-bool read_whole_file(const std::string& path, std::vector<uint8_t>* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  return true;
-}
 
 StoredHash to_stored(const StateHash& h) { return StoredHash{h.total, h.cpu, h.ram, h.devices}; }
 
@@ -63,7 +58,7 @@ SessionResult record_session(const RecordOptions& options) {
   std::vector<std::vector<uint8_t>> contents;
   for (auto& [role, path] : config_images(cfg)) {
     std::vector<uint8_t> bytes;
-    if (!read_whole_file(path, &bytes)) return fail("cannot read " + role + " '" + path + "'");
+    if (!read_file_bytes(path, &bytes)) return fail("cannot read " + role + " '" + path + "'");
     manifest.images.push_back(ManifestImage{role, path, hash64(bytes.data(), bytes.size()),
                                             bytes.size()});
     contents.push_back(std::move(bytes));

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <map>
 
+#include "base/files.h"
 #include "replay/checksum.h"
 #include "replay/journal.h"
 #include "replay/loaded_recording.h"
@@ -16,12 +17,6 @@
 namespace rwd {
 namespace {
 
-bool read_whole_file(const std::string& path, std::vector<uint8_t>* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  return true;
-}
 
 std::string hex(uint64_t v) {
   char b[24];
@@ -442,7 +437,7 @@ bool pack_recording(const std::string& recording, std::string* error) {
         auto packed = l.config.file_contents.find(img.path);
         if (packed != l.config.file_contents.end())
           bytes = packed->second;
-        else if (!read_whole_file(img.path, &bytes)) {
+        else if (!read_file_bytes(img.path, &bytes)) {
           *error = "cannot read '" + img.path + "'";
           return false;
         }

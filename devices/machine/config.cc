@@ -4,6 +4,8 @@
 #include "devices/acpi/smbios.h"
 
 #include <cstdlib>
+
+#include "base/files.h"
 #include <map>
 
 namespace rwd {
@@ -58,14 +60,7 @@ static bool parse_number(const std::string& s, uint64_t* out) {
 }
 
 static bool parse_device(const std::string& spec, MachineConfig* cfg, std::string* error) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t end = spec.find(',', start);
-    if (end == std::string::npos) end = spec.size();
-    parts.push_back(spec.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> parts = split(spec, ',');
   if (parts[0] == "isa-debug-exit") {
     DebugExitConfig d;
     for (size_t i = 1; i < parts.size(); i++) {

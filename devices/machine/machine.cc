@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "base/check.h"
+#include "base/files.h"
 #include "base/log.h"
 #include "devices/acpi/smbios.h"
 #include "devices/acpi/tables.h"
@@ -29,12 +30,10 @@ bool read_file(const MachineConfig& cfg, const std::string& path, std::vector<ui
     *out = packed->second;
     return true;
   }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  if (!read_file_bytes(path, out)) {
     *error = "cannot open '" + path + "'";
     return false;
   }
-  out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   return true;
 }
 
