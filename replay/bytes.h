@@ -95,6 +95,16 @@ class ByteReader {
     if (n != sizeof(T)) return fail("size mismatch");
     return raw(v, sizeof(T));
   }
+  // Points at the next `size` bytes and skips them (no copy); nullptr when too few remain.
+  const uint8_t* take(size_t size) {
+    if (size_t(end_ - p_) < size) {
+      fail("truncated");
+      return nullptr;
+    }
+    const uint8_t* at = p_;
+    p_ += size;
+    return at;
+  }
   bool at_end() const { return p_ == end_; }
   size_t remaining() const { return size_t(end_ - p_); }
   const std::string& error() const { return error_; }

@@ -473,6 +473,7 @@ void Machine::update_page_hashes() {
 
 namespace {
 constexpr uint32_t kSnapshotMagic = 0x50414e53;  // "SNAP"
+const uint8_t kZeroPage[4096] = {};
 
 bool is_zero_page(const uint8_t* p) {
   uint64_t acc = 0;
@@ -575,31 +576,49 @@ bool Machine::restore_checkpoint(const std::vector<uint8_t>& data, bool full, st
     *error = "snapshot section 'ram': RAM size differs from this machine's";
     return false;
   }
+  // Pages point into `data`: no copy while parsing.
   std::vector<std::pair<uint64_t, const uint8_t*>> pages;
-  std::vector<uint8_t> all(count * 4096);
+  pages.reserve(count);
   uint64_t page = 0;
   for (uint64_t i = 0; i < count; i++) {
     uint64_t delta;
+    const uint8_t* bytes = nullptr;
     if (!r.varint(&delta) || (i > 0 && delta == 0) || page + delta >= total ||
-        !r.raw(&all[i * 4096], 4096)) {
+        !(bytes = r.take(4096))) {
       *error = "snapshot section 'ram': malformed page list";
       return false;
     }
     page += delta;
-    pages.push_back({page, &all[i * 4096]});
+    pages.push_back({page, bytes});
   }
   if (!r.at_end()) {
     *error = "snapshot: trailing bytes";
     return false;
   }
-  // Commit.
+  // Commit. Only pages whose contents differ are written: going back in time touches what
+  // changed since then, not all of guest RAM (this is what keeps reverse-stepi fast).
   if (full) {
-    ::madvise(ram_, ram_size_, MADV_DONTNEED);
-    page_hashes_.assign(ram_pages(), hash64(ram_, 4096));  // the zero page
-  }
-  for (auto& [n, bytes] : pages) {
-    std::memcpy(ram_ + n * 4096, bytes, 4096);
-    page_hashes_[n] = hash64(bytes, 4096);
+    update_page_hashes();  // page_hashes_ now describe RAM as it is
+    const uint64_t zero_hash = hash64(kZeroPage, 4096);
+    size_t next = 0;
+    for (uint64_t n = 0; n < total; n++) {
+      uint8_t* ram = ram_ + n * 4096;
+      if (next < pages.size() && pages[next].first == n) {
+        const uint8_t* want = pages[next++].second;
+        if (std::memcmp(ram, want, 4096) != 0) {
+          std::memcpy(ram, want, 4096);
+          page_hashes_[n] = hash64(want, 4096);
+        }
+      } else if (page_hashes_[n] != zero_hash) {
+        std::memset(ram, 0, 4096);
+        page_hashes_[n] = zero_hash;
+      }
+    }
+  } else {
+    for (auto& [n, bytes] : pages) {
+      std::memcpy(ram_ + n * 4096, bytes, 4096);
+      page_hashes_[n] = hash64(bytes, 4096);
+    }
   }
   // Devices derive IRQ levels and timer deadlines from "now": set the position first. The
   // stored timer deadlines are authoritative and restored after the devices.
