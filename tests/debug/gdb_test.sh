@@ -129,6 +129,28 @@ G
   # After the last write, forward execution reaches the end without another write.
   expect 'No more reverse-execution history'
   ;;
+reverse-source)
+  # Source-level reverse commands, which gdb builds from bs/bc and temporary breakpoints.
+  run_gdb <<'G'
+break crash.c:128
+continue
+reverse-next
+info line *$pc
+reverse-step
+bt 1
+reverse-finish
+info line *$pc
+next
+next
+info line *$pc
+G
+  expect 'Breakpoint 1, kmain .* at .*crash\.c:128'
+  expect 'Line 127 of .*crash\.c'
+  # From the start of line 127, reverse-step enters the previous line's call (kprintf, line 124).
+  expect '#0 +kprintf'
+  expect 'Line 124 of .*crash\.c'
+  expect 'Line 128 of .*crash\.c'
+  ;;
 monitor)
   run_gdb <<'G'
 monitor goto 50%
